@@ -1,0 +1,64 @@
+"""The frozen text encoder: any BERT-like Hub id or folder, pooled to one vector per text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from .hub import from_pretrained
+
+POOLINGS = ("mean", "cls", "pooler")
+
+
+class TextEncoder:
+    """Frozen, eval-mode, no gradients. ``name`` is what heads record and are checked against."""
+
+    def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
+                 max_length: int = 512, batch_size: int = 32, name: str | None = None):
+        from transformers import AutoModel, AutoTokenizer
+
+        if pooling not in POOLINGS:
+            raise ValueError(f"Unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        self.name = name or str(model)
+        self.device = torch.device(device)
+        self.tokenizer = from_pretrained(AutoTokenizer, model)
+        self.model = from_pretrained(AutoModel, model).eval().to(self.device)
+        self.model.requires_grad_(False)
+        if pooling == "pooler" and getattr(self.model, "pooler", None) is None:
+            raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
+        self.pooling, self.layers = pooling, tuple(layers)
+        self.hidden_size = int(self.model.config.hidden_size)
+        self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> torch.Tensor:
+        """(len(texts), hidden_size) float32 features, batched by similar length."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = torch.empty(len(texts), self.hidden_size)
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            out[idx] = self._encode_batch([texts[i] for i in idx]).float().cpu()
+        return out
+
+    @torch.inference_mode()
+    def _encode_batch(self, texts: list[str]) -> torch.Tensor:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt").to(self.device)
+        want_layers = self.layers != (-1,)
+        out = self.model(**batch, output_hidden_states=want_layers)
+        if self.pooling == "pooler":
+            return out.pooler_output
+        states = (torch.stack([out.hidden_states[i] for i in self.layers]).mean(0) if want_layers
+                  else out.last_hidden_state)
+        if self.pooling == "cls":
+            return states[:, 0]
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        return (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+def short_name(name: str) -> str:
+    """The part of a model id or path that identifies the model: 'google-bert/bert-base-uncased' and a
+    local folder '/models/bert-base-uncased' are both 'bert-base-uncased'."""
+    return Path(str(name).rstrip("/")).name

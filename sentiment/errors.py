@@ -1,0 +1,48 @@
+"""Typed errors. Core code raises these; only app.py turns them into gr.Error.
+
+Every message is written for the person who sent the input: it says what is wrong and what to do.
+"""
+
+
+class SentimentError(Exception):
+    """Base class of everything this package raises on purpose."""
+
+
+class AudioError(SentimentError, ValueError):
+    """The input cannot be used as speech."""
+
+
+class UnreadableAudioError(AudioError):
+    """Not audio, or a format we cannot decode."""
+
+
+class EmptyAudioError(AudioError):
+    """No samples at all."""
+
+
+class TooShortError(AudioError):
+    """Shorter than the minimum duration."""
+
+
+class TooLongError(AudioError):
+    """Longer than the configured limit."""
+
+
+class NonFiniteAudioError(AudioError):
+    """NaN or infinite samples."""
+
+
+class NoSpeechError(AudioError):
+    """Silence, or nothing the transcriber could turn into words."""
+
+
+class ModelError(SentimentError, RuntimeError):
+    """A model could not be loaded or does not fit the others."""
+
+
+class ModelUnavailableError(ModelError):
+    """A model is neither local nor reachable on the Hub."""
+
+
+class EncoderMismatchError(ModelError, ValueError):
+    """A head was trained on another encoder than the one loaded."""

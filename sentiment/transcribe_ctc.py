@@ -1,0 +1,124 @@
+"""wav2vec2-style CTC transcription: batched, chunked, greedy, with word timings.
+
+Long recordings are cut into overlapping windows of equal length; each window keeps only the frames
+of its own stretch (the overlap gives the model context on both sides), so memory stays flat and the
+frames line up exactly with those of one long forward pass. Equal-length windows batch without
+padding; short clips are sorted by length so that a batch pads little.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from .audio import SAMPLE_RATE
+from .hub import from_pretrained
+from .transcribe import Transcript, Word
+
+
+@dataclass(frozen=True)
+class Window:
+    clip: int
+    start: int  # samples read: [start, end)
+    end: int
+    keep_from: int  # frames of this window that it owns: [keep_from, keep_to)
+    keep_to: int
+
+
+class CTCTranscriber:
+    def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
+                 chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8):
+        from transformers import AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
+
+        self.name = str(model)
+        self.device = torch.device(device)
+        self.feature_extractor = from_pretrained(AutoFeatureExtractor, model)
+        self.tokenizer = from_pretrained(AutoTokenizer, model)
+        self.model = from_pretrained(AutoModelForCTC, model).eval().to(self.device)
+        if self.feature_extractor.sampling_rate != SAMPLE_RATE:
+            raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
+                             f"this package feeds {SAMPLE_RATE} Hz")
+        config = self.model.config
+        self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
+        self.conv = list(zip(config.conv_kernel, config.conv_stride))
+        # Group-norm models (base-960h) must get no attention mask: pad with zeros instead.
+        self.use_mask = bool(self.feature_extractor.return_attention_mask)
+        self.chunk = self._to_hops(chunk_seconds)
+        self.stride = self._to_hops(stride_seconds)
+        if self.chunk <= 2 * self.stride:
+            raise ValueError("chunk_seconds must be more than twice stride_seconds")
+        self.batch_size = batch_size
+
+    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+        ids = self.frame_ids(waves, self._logits)
+        return [self._decode(clip_ids) for clip_ids in ids]
+
+    # -- frames ---------------------------------------------------------------------------------
+    def frame_ids(self, waves: Sequence[np.ndarray],
+                  logits_fn: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]) -> list[np.ndarray]:
+        """Greedy CTC ids per frame for each wave, stitched from its windows."""
+        windows = [w for i, wave in enumerate(waves) for w in self.plan(i, len(wave))]
+        pieces: dict[tuple[int, int], np.ndarray] = {}
+        order = sorted(windows, key=lambda w: w.end - w.start, reverse=True)
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b:b + self.batch_size]
+            inputs, mask = self._batch(waves, batch)
+            with torch.inference_mode():
+                best = logits_fn(inputs, mask).argmax(dim=-1).cpu().numpy()
+            for row, w in zip(best, batch):
+                pieces[(w.clip, w.start)] = row[w.keep_from:w.keep_to]
+        return [np.concatenate([pieces[(w.clip, w.start)] for w in windows if w.clip == i])
+                for i in range(len(waves))]
+
+    def plan(self, clip: int, n: int) -> list[Window]:
+        """Windows of ``chunk`` samples every ``chunk - 2*stride``; their kept frames tile the clip."""
+        if n <= self.chunk:
+            return [Window(clip, 0, n, 0, self.num_frames(n))]
+        step, windows, start = self.chunk - 2 * self.stride, [], 0
+        while True:
+            end = min(start + self.chunk, n)
+            keep_from = 0 if start == 0 else self.stride // self.hop
+            keep_to = self.num_frames(end - start) if end == n else (self.chunk - self.stride) // self.hop
+            windows.append(Window(clip, start, end, keep_from, keep_to))
+            if end == n:
+                return windows
+            start += step
+
+    def num_frames(self, n: int) -> int:
+        """Output frames of the convolutional feature encoder for ``n`` samples."""
+        for kernel, stride in self.conv:
+            n = max(0, (n - kernel) // stride + 1)
+        return n
+
+    def _batch(self, waves, batch: list[Window]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        longest = batch[0].end - batch[0].start
+        inputs = np.zeros((len(batch), longest), dtype=np.float32)
+        mask = np.zeros((len(batch), longest), dtype=np.int64)
+        for row, w in enumerate(batch):
+            inputs[row, :w.end - w.start] = self._normalize(waves[w.clip][w.start:w.end])
+            mask[row, :w.end - w.start] = 1
+        to = lambda a: torch.from_numpy(a).to(self.device)
+        return to(inputs), (to(mask) if self.use_mask else None)
+
+    def _normalize(self, segment: np.ndarray) -> np.ndarray:
+        """Feature extractor on the unpadded segment, so padding never enters its mean and variance."""
+        out = self.feature_extractor(segment, sampling_rate=SAMPLE_RATE, return_tensors="np")
+        return out["input_values"][0]
+
+    def _logits(self, inputs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return self.model(inputs, attention_mask=mask).logits
+
+    def _to_hops(self, seconds: float) -> int:
+        return max(1, math.ceil(seconds * SAMPLE_RATE / self.hop)) * self.hop
+
+    # -- text -----------------------------------------------------------------------------------
+    def _decode(self, ids: np.ndarray) -> Transcript:
+        out = self.tokenizer.decode(ids.tolist(), output_word_offsets=True, skip_special_tokens=True)
+        seconds = self.hop / SAMPLE_RATE
+        words = [Word(o["word"].lower(), round(float(o["start_offset"] * seconds), 3),
+                      round(float(o["end_offset"] * seconds), 3)) for o in out.word_offsets]
+        return Transcript(" ".join(w.text for w in words), words)
