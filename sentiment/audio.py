@@ -119,19 +119,22 @@ def _array_to_mono(samples) -> np.ndarray:
 
 def _decode(src: Union[Path, bytes], max_seconds: float, name: str) -> tuple[np.ndarray, int]:
     try:
-        with sf.SoundFile(io.BytesIO(src) if isinstance(src, bytes) else src) as f:
-            if f.frames == 0:
-                raise EmptyAudioError(f"The audio in {name} is empty: it has no samples.")
-            _check_duration(f.frames / f.samplerate, max_seconds)
+        f = sf.SoundFile(io.BytesIO(src) if isinstance(src, bytes) else src)
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        if shutil.which("ffmpeg") is None:  # not a format libsndfile knows: ffmpeg may
+            raise UnreadableAudioError(
+                f"Could not read {name}: it is not audio in a supported format ({NATIVE_FORMATS}). "
+                "Install ffmpeg to read other formats (m4a, webm, aac, ...).") from None
+        return _decode_ffmpeg(src, max_seconds, name), SAMPLE_RATE
+    with f:
+        if f.frames == 0:
+            raise EmptyAudioError(f"The audio in {name} is empty: it has no samples.")
+        _check_duration(f.frames / f.samplerate, max_seconds)
+        try:
             blocks = [b.mean(axis=1) for b in f.blocks(_BLOCK_FRAMES, dtype="float32", always_2d=True)]
-            return np.concatenate(blocks) if blocks else np.zeros(0, np.float32), f.samplerate
-    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        native_error = err
-    if shutil.which("ffmpeg") is None:
-        raise UnreadableAudioError(
-            f"Could not read {name} as audio ({native_error}). Supported formats: {NATIVE_FORMATS}; "
-            "install ffmpeg to read others (m4a, webm, aac, ...).")
-    return _decode_ffmpeg(src, max_seconds, name), SAMPLE_RATE
+        except (sf.LibsndfileError, RuntimeError) as err:  # a known format, but broken inside
+            raise UnreadableAudioError(f"Could not read {name}: the file is damaged or truncated ({err}).") from None
+        return np.concatenate(blocks) if blocks else np.zeros(0, np.float32), f.samplerate
 
 
 def _decode_ffmpeg(src: Union[Path, bytes], max_seconds: float, name: str) -> np.ndarray:
@@ -141,7 +144,8 @@ def _decode_ffmpeg(src: Union[Path, bytes], max_seconds: float, name: str) -> np
     proc = subprocess.run(cmd, input=src if isinstance(src, bytes) else None, capture_output=True)
     if proc.returncode != 0:
         reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
-        raise UnreadableAudioError(f"Could not read {name} as audio: ffmpeg says {reason[0]}")
+        raise UnreadableAudioError(
+            f"Could not read {name}: it is not audio in a format we know (ffmpeg says: {reason[0]})")
     wave = np.frombuffer(proc.stdout, dtype=np.float32).copy()
     if wave.size == 0:
         raise EmptyAudioError(f"The audio in {name} is empty: ffmpeg decoded no samples.")

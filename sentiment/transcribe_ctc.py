@@ -52,6 +52,8 @@ class CTCTranscriber:
         if self.chunk <= 2 * self.stride:
             raise ValueError("chunk_seconds must be more than twice stride_seconds")
         self.batch_size = batch_size
+        keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
+        self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
 
     def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         ids = self.frame_ids(waves, self._logits)
@@ -117,7 +119,10 @@ class CTCTranscriber:
 
     # -- text -----------------------------------------------------------------------------------
     def _decode(self, ids: np.ndarray) -> Transcript:
-        out = self.tokenizer.decode(ids.tolist(), output_word_offsets=True, skip_special_tokens=True)
+        # Blank out <s>, </s>, <unk> rather than skipping them: skipping would shift the frame offsets
+        # and merge letters that a blank kept apart ("L <pad> L").
+        ids = np.where(np.isin(ids, self._silent_ids), self.tokenizer.pad_token_id, ids)
+        out = self.tokenizer.decode(ids.tolist(), output_word_offsets=True)
         seconds = self.hop / SAMPLE_RATE
         words = [Word(o["word"].lower(), round(float(o["start_offset"] * seconds), 3),
                       round(float(o["end_offset"] * seconds), 3)) for o in out.word_offsets]

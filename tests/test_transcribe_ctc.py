@@ -1,0 +1,110 @@
+"""CTC transcription on tiny random models: frames, batching, chunk stitching, word timings."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import tone
+
+from sentiment.transcribe_ctc import CTCTranscriber
+
+
+@pytest.fixture(scope="module")
+def ctc(tiny_ctc):
+    return CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
+
+
+def waves():
+    return [tone(s, f, seed=i) for i, (s, f) in enumerate([(1.0, 200), (2.5, 300), (7.3, 150), (0.6, 500)])]
+
+
+def test_frame_count_matches_the_model_for_any_length(ctc):
+    lengths = [400, 719, 16000, 32000, 40000, 116_800]
+    assert [ctc.num_frames(n) for n in lengths] == ctc.model._get_feat_extract_output_lengths(
+        torch.tensor(lengths)).tolist()
+    ids = ctc.frame_ids([tone(n / 16000) for n in lengths], ctc._logits)
+    assert [len(i) for i in ids] == [ctc.num_frames(n) for n in lengths]
+
+
+def test_one_transcript_per_wave_in_input_order(tiny_ctc_layer):
+    ctc = CTCTranscriber(str(tiny_ctc_layer), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
+    w = waves()
+    batched = ctc.transcribe(w)
+    assert len(batched) == len(w)
+    for wave, transcript in zip(w, batched):
+        assert transcript.text == ctc.transcribe([wave])[0].text
+
+
+def test_windows_tile_the_clip_and_share_one_length(ctc):
+    n = int(7.3 * 16000)
+    plan = ctc.plan(0, n)
+    assert len(plan) > 1 and plan[0].start == 0 and plan[-1].end == n
+    assert {w.end - w.start for w in plan[:-1]} == {ctc.chunk}  # equal windows batch without padding
+    assert sum(w.keep_to - w.keep_from for w in plan) == ctc.num_frames(n)
+    assert ctc.plan(0, ctc.chunk) == [ctc.plan(0, ctc.chunk)[0]]  # up to one chunk: a single window
+
+
+def local_logits(inputs: torch.Tensor, mask) -> torch.Tensor:
+    """A stand-in model whose frame f sees only samples [320 f, 320 f + 400), like the conv encoder."""
+    frames = inputs.unfold(1, 400, 320)
+    proj = torch.Generator().manual_seed(0)
+    return frames @ torch.randn(400, 32, generator=proj)
+
+
+def test_chunked_stitching_equals_one_long_pass_for_a_local_model(tiny_ctc):
+    long = tone(7.3, 180) + tone(7.3, 330, amp=0.2, seed=1)
+    chunked = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4)
+    whole = CTCTranscriber(str(tiny_ctc), chunk_seconds=60.0, stride_seconds=1.0)
+    for t in (chunked, whole):
+        t.feature_extractor.do_normalize = False  # per-window normalisation is the only intended difference
+    a, b = chunked.frame_ids([long], local_logits)[0], whole.frame_ids([long], local_logits)[0]
+    assert len(chunked.plan(0, len(long))) > 3 and len(whole.plan(0, len(long))) == 1
+    np.testing.assert_array_equal(a, b)
+
+
+def test_chunked_equals_unchunked_on_short_input(tiny_ctc):
+    short = tone(1.7, 240)
+    chunked = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4)
+    whole = CTCTranscriber(str(tiny_ctc), chunk_seconds=60.0, stride_seconds=1.0)
+    np.testing.assert_array_equal(chunked.frame_ids([short], chunked._logits)[0],
+                                  whole.frame_ids([short], whole._logits)[0])
+
+
+def test_batching_equals_one_by_one_with_attention_mask(tiny_ctc_layer):
+    ctc = CTCTranscriber(str(tiny_ctc_layer), chunk_seconds=2.0, stride_seconds=0.4, batch_size=4)
+    assert ctc.use_mask
+    w = waves()
+    for one, batched in zip([ctc.frame_ids([x], ctc._logits)[0] for x in w], ctc.frame_ids(w, ctc._logits)):
+        np.testing.assert_array_equal(one, batched)
+
+
+def test_group_norm_model_gets_zero_padding_and_no_mask(ctc):
+    """base-960h's rule: no attention mask; padding changes its group-norm statistics a little, so the
+    unpadded longest clip is exact and the padded ones stay close even with random weights."""
+    assert not ctc.use_mask
+    seen = []
+    ctc.frame_ids(waves(), lambda x, mask: seen.append(mask) or ctc._logits(x, mask))
+    assert seen and all(m is None for m in seen)
+    w = waves()
+    one = [ctc.frame_ids([x], ctc._logits)[0] for x in w]
+    batched = ctc.frame_ids(w, ctc._logits)
+    np.testing.assert_array_equal(one[2], batched[2])
+    assert all((a == b).mean() > 0.75 for a, b in zip(one, batched))
+
+
+def test_normalisation_ignores_padding(ctc):
+    quiet, loud = tone(0.5, amp=0.01), tone(2.0, amp=0.5)
+    inputs, _ = ctc._batch([quiet, loud], [ctc.plan(1, len(loud))[0], ctc.plan(0, len(quiet))[0]])
+    row = inputs[1, :len(quiet)].numpy()
+    assert abs(row.mean()) < 1e-3 and abs(row.std() - 1) < 1e-2  # unit variance over its own samples
+    assert torch.all(inputs[1, len(quiet):] == 0)
+
+
+def test_word_timings_come_from_ctc_frames(ctc):
+    vocab = ctc.tokenizer.get_vocab()
+    ids = [0] * 10 + [vocab[c] for c in "HE"] + [vocab["L"], 0, vocab["L"], vocab["O"]] + [vocab["|"]] * 3 \
+        + [0] * 20 + [vocab[c] for c in "BAD"] + [0] * 5
+    transcript = ctc._decode(np.array(ids))
+    assert transcript.text == "hello bad"
+    hello, bad = transcript.words
+    assert (hello.start, hello.end) == (0.2, 0.32)  # frames 10..15, 20 ms each
+    assert bad.start == pytest.approx(39 * 0.02) and bad.end == pytest.approx(42 * 0.02)
