@@ -1,0 +1,1 @@
+"""Train the sentiment head on frozen encoder features, select on dev, evaluate on test, plot."""
