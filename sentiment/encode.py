@@ -22,6 +22,7 @@ class TextEncoder:
         if pooling not in POOLINGS:
             raise ValueError(f"Unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
         self.name = name or str(model)
+        self.source = str(model)  # what was loaded: Hub id or folder
         self.device = torch.device(device)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         self.model = from_pretrained(AutoModel, model).eval().to(self.device)
@@ -33,11 +34,15 @@ class TextEncoder:
         self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
         self.batch_size = batch_size
 
-    def encode(self, texts: Sequence[str]) -> torch.Tensor:
-        """(len(texts), hidden_size) float32 features, batched by similar length."""
+    def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
+        """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a
+        progress bar for long runs."""
+        from tqdm import tqdm
+
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = torch.empty(len(texts), self.hidden_size)
-        for b in range(0, len(order), self.batch_size):
+        starts = range(0, len(order), self.batch_size)
+        for b in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
             idx = order[b:b + self.batch_size]
             out[idx] = self._encode_batch([texts[i] for i in idx]).float().cpu()
         return out

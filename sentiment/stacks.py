@@ -44,8 +44,10 @@ class StackConfig:
 
 
 def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
-                  encoder: str | None = None, head: str | None = None, device: str | None = None) -> StackConfig:
-    """Fill every unset option from its environment variable, then from the stack's defaults."""
+                  encoder: str | None = None, head: str | None = None, device: str | None = None,
+                  require_head: bool = True) -> StackConfig:
+    """Fill every unset option from its environment variable, then from the stack's defaults.
+    ``require_head=False`` is for training, which is about to write the head."""
     given = dict(stack=stack, transcriber=transcriber, asr_model=asr_model, encoder=encoder, head=head,
                  device=device)
     opt = {k: v if v not in (None, "") else os.environ.get(ENV[k]) or None for k, v in given.items()}
@@ -56,7 +58,7 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
         name = "slue" if (HEADS_DIR / "slue.safetensors").is_file() else "offline"
     base = DEFAULTS[name]
     head_path = opt["head"] or str(HEADS_DIR / f"{name}.safetensors")
-    if not Path(head_path).is_file():
+    if require_head and not Path(head_path).is_file():
         raise ModelError(
             f"No trained head for the {name} stack at {head_path}. Train one with "
             f"`python -m training.run --stack {name}`, or pass --head / set SENTIMENT_HEAD.")

@@ -1,0 +1,163 @@
+"""Training and evaluation end to end on tiny models: a synthetic folder in SLUE's layout, a mocked Hub."""
+
+import csv
+import json
+import logging
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from conftest import SR, tone
+from PIL import Image
+
+from sentiment.encode import TextEncoder
+from sentiment.head import HeadInfo, load_head
+from sentiment.labels import LABELS
+from training import data, features, run
+from training.evaluate import audio_source, scores
+from training.train import TrainConfig, class_weights, train_head
+
+SLUE_COLUMNS = ["id", "normalized_text", "speaker_id", "split", "sentiment", "start_second", "end_second"]
+WORDS = {"Negative": "i hate this it was bad awful", "Neutral": "it is a movie the day", "Positive": "i love it great good"}
+
+
+def make_slue(folder: Path, per_label: dict[str, int], extra=("<mixed>", "Disagreement")) -> Path:
+    """slue-voxceleb_{split}.tsv and {split}_raw/{id}.flac; each flac holds 0.5 s before the utterance."""
+    rng = np.random.default_rng(0)
+    for slue_split, n in per_label.items():
+        raw = folder / f"{slue_split}_raw"
+        raw.mkdir(parents=True)
+        rows = []
+        for label in (*LABELS, *extra):
+            for i in range(n if label in LABELS else 1):
+                uid = f"{slue_split}-{label.strip('<>')}-{i}"
+                words = WORDS.get(label, "so so").split()
+                text = " ".join(rng.choice(words, size=4))
+                seconds = 1.0 + 0.25 * i
+                sf.write(raw / f"{uid}.flac", np.concatenate([np.zeros(SR // 2, np.float32), tone(seconds, seed=i)]), SR)
+                rows.append([uid, text, "spk1", slue_split, label, "0.5", str(0.5 + seconds)])
+        with open(folder / f"slue-voxceleb_{slue_split}.tsv", "w", newline="") as f:
+            w = csv.writer(f, delimiter="\t")
+            w.writerow(SLUE_COLUMNS)
+            w.writerows(rows)
+    return folder
+
+
+def test_slue_folder_maps_splits_drops_other_labels_and_logs(tmp_path, caplog):
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 3, "dev": 2, "test": 2})
+    with caplog.at_level(logging.WARNING):
+        rows = data.load_slue_dir(folder)
+    assert "dropped 6 rows" in caplog.text and "<mixed>: 3" in caplog.text and "Disagreement: 3" in caplog.text
+    assert {r.label for r in rows} == set(LABELS)
+    assert [len(data.split(rows, s)) for s in ("train", "dev", "test")] == [9, 6, 6]
+    first = data.split(rows, "train")[0]
+    assert first.audio.endswith("fine-tune_raw/fine-tune-Negative-0.flac") and (first.start, first.end) == (0.5, 1.5)
+    rate, samples = audio_source(first)
+    assert rate == SR and len(samples) == SR  # cut to the utterance: the 0.5 s of silence is gone
+    np.testing.assert_allclose(samples[:100], tone(1.0, seed=0)[:100], atol=1e-4)
+
+
+def test_blind_test_split_is_named(tmp_path):
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 1, "dev": 1})
+    (folder / "slue-voxceleb_test_blind.tsv").write_text("id\n")
+    with pytest.raises(FileNotFoundError, match="test_blind.tsv has no labels"):
+        data.load_slue_dir(folder)
+
+
+def test_hub_download_at_the_huggingface_hub_boundary(tmp_path, monkeypatch):
+    import huggingface_hub
+    from huggingface_hub.errors import GatedRepoError
+
+    hub = make_slue(tmp_path / "hub", {"fine-tune": 2, "dev": 1, "test": 1})
+    for s in ("fine-tune", "dev", "test"):  # the Hub repo's layout: data/voxceleb/{split}.tsv, audio/{split}.zip
+        with zipfile.ZipFile(hub / f"{s}.zip", "w") as z:
+            for flac in (hub / f"{s}_raw").iterdir():
+                z.write(flac, f"{s}/{flac.name}")
+    calls = []
+
+    def fake_download(repo_id, filename, repo_type=None, token=None, **kw):
+        calls.append((repo_id, filename, repo_type))
+        name = Path(filename).name
+        return str(hub / (f"slue-voxceleb_{name}" if name.endswith(".tsv") else name))
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    folder = data.fetch_slue(tmp_path / "cache", audio=True)
+    assert ("asapp/slue", "data/voxceleb/fine-tune.tsv", "dataset") in calls
+    assert ("asapp/slue", "data/voxceleb/audio/test.zip", "dataset") in calls
+    rows = data.load_slue_dir(folder)
+    assert len(rows) == 3 * 4 and all(r.audio and Path(r.audio).is_file() for r in rows)
+
+    def gated(*a, **k):
+        import httpx
+        raise GatedRepoError("403 gated", response=httpx.Response(403, request=httpx.Request("GET", "https://hub")))
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", gated)
+    with pytest.raises(PermissionError, match="gated.*--slue-dir"):
+        data.fetch_slue(tmp_path / "cache2")
+
+
+def test_manifests_csv_tsv_jsonl(tmp_path):
+    (tmp_path / "a.csv").write_text('text,label,split\n"Good, really",positive,train\nmeh,<mixed>,dev\n')
+    (tmp_path / "a.jsonl").write_text('{"text": "bad", "label": "Negative", "audio": "x.wav"}\n')
+    (tmp_path / "a.tsv").write_text("sentence\tlabel\nhi\tNeutral\n")
+    csv_rows = data.load_manifest(tmp_path / "a.csv")
+    assert [(r.text, r.label, r.split) for r in csv_rows] == [("Good, really", "Positive", "train")]
+    [row] = data.load_manifest(tmp_path / "a.jsonl")
+    assert row.split == "test" and row.audio == str(tmp_path / "x.wav")
+    with pytest.raises(ValueError, match="needs 'text' and 'label'"):
+        data.load_manifest(tmp_path / "a.tsv")
+
+
+def test_features_are_cached_by_encoder_pooling_and_text(tiny_bert, tmp_path, monkeypatch):
+    encoder = TextEncoder(str(tiny_bert))
+    first = features.features(encoder, ["I love it", "bad day"], tmp_path)
+    monkeypatch.setattr(encoder, "encode", lambda *a, **k: pytest.fail("recomputed a cached feature"))
+    torch.testing.assert_close(features.features(encoder, ["I love it", "bad day"], tmp_path), first)
+    cls = TextEncoder(str(tiny_bert), pooling="cls")
+    assert features.cache_key(cls, ["x"]) != features.cache_key(encoder, ["x"]) != features.cache_key(encoder, ["y"])
+    assert features.encoder_fingerprint(encoder).startswith("sha256:")
+
+
+def test_class_weights_balance_the_classes():
+    y = torch.tensor([1] * 8 + [0] + [2])
+    w = class_weights(y, 3)
+    torch.testing.assert_close(w * torch.bincount(y, minlength=3).float(), torch.full((3,), 10 / 3))
+
+
+def test_training_learns_minority_classes_and_stops_early():
+    g = torch.Generator().manual_seed(0)
+    y = torch.tensor([1] * 300 + [0] * 50 + [2] * 50)  # three-quarters Neutral, like SLUE
+    x = torch.randn(len(y), 16, generator=g) + 3.0 * torch.nn.functional.one_hot(y, 16).float()
+    head, history = train_head(x[::2], y[::2], x[1::2], y[1::2], HeadInfo(encoder="e", hidden_size=16),
+                               TrainConfig(max_epochs=200, patience=5))
+    pred = head.probabilities(x[1::2]).argmax(1)
+    assert scores(y[1::2].tolist(), pred.tolist())["macro_f1"] > 0.8
+    assert set(pred.tolist()) == {0, 1, 2}
+    assert len(history) < 200 and {"train_loss", "dev_loss", "dev_macro_f1"} <= set(history[0])
+
+
+def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc, tmp_path):
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 6, "dev": 3, "test": 3})
+    assets = tmp_path / "assets"
+    metrics = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert),
+                        "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
+                        "--cache-dir", str(tmp_path / "cache"), "--max-epochs", "4", "--patience", "10"])
+    assert metrics["data"]["counts"]["train"] == {label: 6 for label in LABELS}
+    assert metrics["text"]["test"]["n"] == 9 and metrics["pipeline"]["n"] + metrics["pipeline"]["failed"] == 9
+    assert 0 <= metrics["pipeline"]["wer"] and len(metrics["text"]["test"]["confusion"]) == 3
+    out = assets / "slue"
+    assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
+    history = json.loads((out / "history.json").read_text())
+    assert len(history) == metrics["training"]["epochs_run"] == 4
+    for png in ("loss.png", "confusion_text.png", "confusion_pipeline.png"):
+        with Image.open(out / png) as image:
+            assert image.width > 400 and image.height > 300
+    head = load_head(assets / "heads" / "slue.safetensors")
+    assert head.info.encoder == str(tiny_bert) and head.info.labels == LABELS and head.info.pooling == "mean"
+    assert head.info.training["lr"] == TrainConfig().lr and head.info.training["max_epochs"] == 4
+    assert head.info.metrics["text_test"]["macro_f1"] == round(metrics["text"]["test"]["macro_f1"], 4)
+    with open(out / "pipeline_predictions.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 9

@@ -1,0 +1,179 @@
+"""Train, select and evaluate a head for one stack, and write everything the app shows.
+
+    python -m training.run --stack offline                 # sentiment3.csv + spoken test set, no network
+    python -m training.run --stack slue                    # SLUE-VoxCeleb from the Hub (gated)
+    python -m training.run --stack slue --slue-dir DIR     # a local copy in SLUE's layout
+
+Writes assets/heads/<stack>.safetensors and assets/<stack>/{metrics.json, history.json, loss.png,
+confusion_text.png, confusion_pipeline.png, pipeline_predictions.csv}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from sentiment.encode import TextEncoder
+from sentiment.head import HeadInfo, save_head
+from sentiment.labels import LABELS, label_id
+from sentiment.pipeline import SentimentPipeline
+from sentiment.stacks import resolve_stack
+from sentiment.transcribe import load_transcriber
+
+from . import data as datasets
+from .evaluate import evaluate_pipeline, majority_baseline, scores
+from .features import features
+from .plots import plot_confusion, plot_history
+from .train import TrainConfig, best_epoch, train_head
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+RECIPES = {  # per-stack defaults, found on each stack's dev split
+    "offline": {"data": SHARED / "text" / "sentiment3.csv", "speech": SHARED / "speech" / "tts" / "manifest.csv",
+                "layers": [-3, -2, -1]},
+    "slue": {"data": None, "speech": None, "layers": [-1]},
+}
+log = logging.getLogger("training")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--stack", choices=("offline", "slue"), required=True, help="which stack's head to train")
+    src = p.add_argument_group("data")
+    src.add_argument("--data", type=Path, help="text manifest (CSV/TSV/JSONL: text,label,split); default: "
+                     "the stack's (offline: ../shared/data/text/sentiment3.csv; slue: SLUE-VoxCeleb)")
+    src.add_argument("--speech", type=Path, help="spoken test manifest (audio,text,label) for the pipeline "
+                     "evaluation; default offline: ../shared/data/speech/tts/manifest.csv; slue: SLUE's test audio")
+    src.add_argument("--slue-dir", type=Path, help="local SLUE-VoxCeleb folder (slue-voxceleb_*.tsv, *_raw/*.flac)")
+    src.add_argument("--hf-token", help="Hub token for the gated asapp/slue (default: your `hf auth login`)")
+    src.add_argument("--speech-limit", type=int, help="evaluate the pipeline on the first N recordings only")
+    src.add_argument("--skip-pipeline", action="store_true", help="text evaluation only (no audio needed)")
+    mod = p.add_argument_group("models (default: the stack's)")
+    mod.add_argument("--encoder", help="text encoder: Hub id or folder")
+    mod.add_argument("--transcriber", choices=("wav2vec2", "pocketsphinx"))
+    mod.add_argument("--asr-model", help="CTC model for the pipeline evaluation: Hub id or folder")
+    mod.add_argument("--pooling", default="mean", choices=("mean", "cls", "pooler"))
+    mod.add_argument("--layers", type=int, nargs="+", help="hidden states to average (default: the stack's)")
+    mod.add_argument("--device", help="auto, cpu, cuda ...")
+    hp = p.add_argument_group("training")
+    defaults = TrainConfig()
+    for field, value in asdict(defaults).items():
+        if not isinstance(value, bool):
+            hp.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value,
+                            help=f"(default {value})")
+    out = p.add_argument_group("output")
+    out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where heads/ and <stack>/ go")
+    out.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature and download cache")
+    return p.parse_args(argv)
+
+
+def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example], str]:
+    """(text examples with train/dev/test splits, spoken test examples, description of the source)."""
+    recipe = RECIPES[args.stack]
+    if args.data or recipe["data"]:
+        path = args.data or recipe["data"]
+        text = datasets.load_manifest(path)
+        source = str(path)
+    else:
+        folder = args.slue_dir or datasets.fetch_slue(args.cache_dir, audio=not args.skip_pipeline,
+                                                      token=args.hf_token)
+        text = datasets.load_slue_dir(folder)
+        source = f"SLUE-VoxCeleb ({folder})"
+    speech_path = args.speech or recipe["speech"]
+    if speech_path:
+        speech = datasets.load_manifest(speech_path)
+    else:
+        speech = [e for e in datasets.split(text, "test") if e.audio]
+    missing = [s for s in ("train", "dev", "test") if not datasets.split(text, s)]
+    if missing:
+        raise ValueError(f"{source} has no {', '.join(missing)} rows; a 'split' column must give train, dev and test")
+    return text, speech[: args.speech_limit] if args.speech_limit else speech, source
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = resolve_stack(args.stack, transcriber=args.transcriber, asr_model=args.asr_model,
+                           encoder=args.encoder, device=args.device, require_head=False)
+    train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
+    layers = tuple(args.layers or RECIPES[args.stack]["layers"])
+    text, speech, source = load_examples(args)
+    counts = {s: dict(Counter(e.label for e in datasets.split(text, s))) for s in ("train", "dev", "test")}
+    log.info("data: %s %s; spoken test recordings: %d", source, counts, len(speech))
+
+    encoder = TextEncoder(config.encoder, device=config.device, pooling=args.pooling, layers=layers,
+                          name=config.encoder_name)
+    t0 = time.perf_counter()
+    x, y = {}, {}
+    for s in ("train", "dev", "test"):
+        rows = datasets.split(text, s)
+        x[s] = features(encoder, [e.text for e in rows], args.cache_dir, name=s)
+        y[s] = torch.tensor([label_id(e.label) for e in rows])
+    feature_seconds = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    info = HeadInfo(encoder=encoder.name, hidden_size=encoder.hidden_size, pooling=args.pooling, layers=layers)
+    head, history = train_head(x["train"], y["train"], x["dev"], y["dev"], info, train_config)
+    train_seconds = time.perf_counter() - t0
+    predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
+    metrics = {
+        "stack": config.stack, "data": {"source": source, "counts": counts},
+        "models": {"transcriber": config.asr_model or config.transcriber, "encoder": encoder.name,
+                   "pooling": args.pooling, "layers": list(layers)},
+        "training": {**asdict(train_config), "best_epoch": best_epoch(history)["epoch"],
+                     "epochs_run": len(history), "feature_seconds": round(feature_seconds, 1),
+                     "train_seconds": round(train_seconds, 1)},
+        "majority_baseline": majority_baseline(y["train"].tolist(), y["test"].tolist()),
+        "text": {s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")},
+    }
+    out = args.assets / config.stack
+    out.mkdir(parents=True, exist_ok=True)
+    if not args.skip_pipeline and speech:
+        transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device)
+        pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
+        t0 = time.perf_counter()
+        metrics["pipeline"], rows = evaluate_pipeline(pipe, speech)
+        metrics["pipeline"].update(source=str(args.speech or RECIPES[args.stack]["speech"] or source),
+                                   seconds=round(time.perf_counter() - t0, 1))
+        _write_rows(rows, out / "pipeline_predictions.csv")
+        plot_confusion(metrics["pipeline"]["confusion"], list(LABELS), out / "confusion_pipeline.png",
+                       f"{config.stack} pipeline (audio → transcript → label), n={metrics['pipeline']['n']}")
+    info.training = metrics["training"]
+    info.metrics = _summary(metrics)
+    head_path = save_head(head, args.assets / "heads" / f"{config.stack}.safetensors")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling")
+    plot_confusion(metrics["text"]["test"]["confusion"], list(LABELS), out / "confusion_text.png",
+                   f"{config.stack} head on reference text (test), n={metrics['text']['test']['n']}")
+    log.info("wrote %s and %s: %s", head_path, out, json.dumps(info.metrics))
+    return metrics
+
+
+def _summary(metrics: dict) -> dict:
+    summary = {"data": metrics["data"]["source"],
+               "text_test": {k: round(metrics["text"]["test"][k], 4) for k in ("accuracy", "macro_f1")}}
+    if "pipeline" in metrics:
+        summary["pipeline_test"] = {k: round(metrics["pipeline"][k], 4) for k in ("accuracy", "macro_f1", "wer")}
+    return summary
+
+
+def _write_rows(rows: list[dict], path: Path) -> None:
+    fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("id", "label", "predicted"), k))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
