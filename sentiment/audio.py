@@ -143,9 +143,9 @@ def _decode_ffmpeg(src: Union[Path, bytes], max_seconds: float, name: str) -> np
            "-t", str(max_seconds + 1), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]
     proc = subprocess.run(cmd, input=src if isinstance(src, bytes) else None, capture_output=True)
     if proc.returncode != 0:
-        reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
-        raise UnreadableAudioError(
-            f"Could not read {name}: it is not audio in a format we know (ffmpeg says: {reason[0]})")
+        reason = (proc.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
+        reason = reason.replace(str(src) if isinstance(src, Path) else "pipe:0", name)  # no server paths
+        raise UnreadableAudioError(f"Could not read {name}: it is not audio in a format we know ({reason})")
     wave = np.frombuffer(proc.stdout, dtype=np.float32).copy()
     if wave.size == 0:
         raise EmptyAudioError(f"The audio in {name} is empty: ffmpeg decoded no samples.")

@@ -71,6 +71,10 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
     done = [r for r in rows if r["predicted"] is not None]
     metrics = scores([label_id(r["label"]) for r in done], [label_id(r["predicted"]) for r in done])
     metrics["failed"] = len(rows) - len(done)
+    # The same clips' reference text through the same head: what the transcriber's errors cost.
+    text_pred = pipe.classify([e.text for e in examples]).argmax(1).tolist()
+    metrics["text_same_clips"] = {k: v for k, v in scores([label_id(e.label) for e in examples], text_pred).items()
+                                  if k in ("n", "accuracy", "macro_f1")}
     metrics["wer"] = float(jiwer.wer([r["reference"] or "<empty>" for r in rows],
                                      [r["transcript"] for r in rows]))
     return metrics, rows

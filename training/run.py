@@ -14,6 +14,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -82,7 +83,7 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
     if args.data or recipe["data"]:
         path = args.data or recipe["data"]
         text = datasets.load_manifest(path)
-        source = str(path)
+        source = _display(path)
     else:
         folder = args.slue_dir or datasets.fetch_slue(args.cache_dir, audio=not args.skip_pipeline,
                                                       token=args.hf_token)
@@ -142,7 +143,7 @@ def main(argv=None) -> dict:
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
         metrics["pipeline"], rows = evaluate_pipeline(pipe, speech)
-        metrics["pipeline"].update(source=str(args.speech or RECIPES[args.stack]["speech"] or source),
+        metrics["pipeline"].update(source=_display(args.speech or RECIPES[args.stack]["speech"] or source),
                                    seconds=round(time.perf_counter() - t0, 1))
         _write_rows(rows, out / "pipeline_predictions.csv")
         plot_confusion(metrics["pipeline"]["confusion"], list(LABELS), out / "confusion_pipeline.png",
@@ -159,11 +160,20 @@ def main(argv=None) -> dict:
     return metrics
 
 
+def _display(path) -> str:
+    """Paths under the repository's parent are shown relative to the repository (../shared/...)."""
+    try:
+        return os.path.relpath(Path(path).resolve(), ROOT) if Path(path).resolve().is_relative_to(ROOT.parent) else str(path)
+    except (TypeError, ValueError):
+        return str(path)
+
+
 def _summary(metrics: dict) -> dict:
     summary = {"data": metrics["data"]["source"],
                "text_test": {k: round(metrics["text"]["test"][k], 4) for k in ("accuracy", "macro_f1")}}
     if "pipeline" in metrics:
         summary["pipeline_test"] = {k: round(metrics["pipeline"][k], 4) for k in ("accuracy", "macro_f1", "wer")}
+        summary["pipeline_test"]["text_macro_f1_same_clips"] = round(metrics["pipeline"]["text_same_clips"]["macro_f1"], 4)
     return summary
 
 

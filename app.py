@@ -1,0 +1,165 @@
+"""Speech sentiment in the browser and over HTTP (Gradio).
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--stack auto|slue|offline] [--share]
+
+The models are loaded once at start-up. Endpoints for gradio_client: ``predict`` (one audio file in, a
+JSON-ready dict out) and ``predict_text`` (a transcript in, the same dict out). Only this file turns the
+package's typed errors into ``gr.Error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+import gradio as gr
+
+import sentiment
+from sentiment.errors import SentimentError
+from sentiment.labels import LABELS
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+EXAMPLES = ASSETS / "examples"
+MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
+MAX_SECONDS = 900.0
+CONCURRENCY = 2  # requests computed at once; the rest wait in the queue
+QUEUE_SIZE = 64
+log = logging.getLogger("app")
+
+
+def _run(fn, *args):
+    """Call the package; its typed errors become short messages, anything else a generic one (logged)."""
+    try:
+        return fn(*args)
+    except (SentimentError, ValueError) as err:
+        raise gr.Error(str(err), print_exception=False) from None
+    except Exception:
+        log.exception("unexpected error")
+        raise gr.Error("Something went wrong while analysing this input; the error was logged.",
+                       print_exception=False) from None
+
+
+def _audio_path(audio) -> str:
+    if not audio:
+        raise gr.Error("No audio: upload a file or record with the microphone.", print_exception=False)
+    return audio if isinstance(audio, str) else audio["path"]
+
+
+def _stack_line(models: dict) -> str:
+    return (f"Answered by the **{models['stack']}** stack: {models['transcriber']} → {models['encoder']} "
+            f"→ head ({models['head']})")
+
+
+def evaluation_view(stack: str) -> tuple[str, list[list], list[list], list[str]]:
+    """(description, summary rows, per-class rows, plot paths) from assets/<stack>/, or how to produce them."""
+    folder = ASSETS / stack
+    metrics_file = folder / "metrics.json"
+    if not metrics_file.is_file():
+        return (f"No evaluation for the **{stack}** stack yet. Produce it with "
+                f"`python -m training.run --stack {stack}` (see the README).", [], [], [])
+    m = json.loads(metrics_file.read_text())
+    runs = [("text, test split", m["text"]["test"])]
+    if "pipeline" in m:
+        runs.append(("audio pipeline, spoken test set", m["pipeline"]))
+    summary = [[name, s["n"], round(s["accuracy"], 3), round(s["macro_f1"], 3),
+                round(s["wer"], 3) if "wer" in s else "—"] for name, s in runs]
+    per_class = [[name, label, *(round(s["per_class"][label][k], 3) for k in ("precision", "recall", "f1")),
+                  s["per_class"][label]["support"]] for name, s in runs for label in LABELS]
+    base = m["majority_baseline"]
+    text = (f"**Data**: {m['data']['source']} · **transcriber**: {m['models']['transcriber']} · "
+            f"**encoder**: {m['models']['encoder']} ({m['models']['pooling']} pooling of layers "
+            f"{m['models']['layers']}) · **head**: hidden → 30 → 3, kept at epoch {m['training']['best_epoch']}.\n\n"
+            f"Always answering {base['label']} would score accuracy {base['accuracy']:.3f}, "
+            f"macro-F1 {base['macro_f1']:.3f}. Macro-F1 is the figure that counts (SLUE's metric).")
+    if "pipeline" in m and "text_same_clips" in m["pipeline"]:
+        text += (f" On the spoken clips' reference text the head scores macro-F1 "
+                 f"{m['pipeline']['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "
+                 "transcription errors cost.")
+    plots = [p for p in (folder / n for n in ("loss.png", "confusion_text.png", "confusion_pipeline.png")) if p.is_file()]
+    return text, summary, per_class, [str(p) for p in plots]
+
+
+def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
+    stack = pipe.models["stack"]
+
+    def analyse(audio):
+        result = _run(pipe, _audio_path(audio))
+        segments = [[s.start, s.end, s.text, s.label, round(s.confidences[s.label], 3)] for s in result.segments]
+        timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
+        return (result.confidences, result.transcript, gr.update(value=segments, visible=bool(segments)),
+                f"{_stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
+
+    def predict(audio) -> dict:
+        """One audio file in; label, confidences, transcript, segments, models and timings out."""
+        return _run(pipe, _audio_path(audio)).to_dict()
+
+    def predict_text(text: str) -> dict:
+        """A transcript you already have in; the same dict out (no audio fields)."""
+        return _run(pipe.predict_text, text or "").to_dict()
+
+    description, summary, per_class, plots = evaluation_view(stack)
+    with gr.Blocks(title="Speech sentiment", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown("# Speech sentiment\nUpload or record English speech: get the transcript and whether it "
+                    "sounds **Negative**, **Neutral** or **Positive**.")
+        with gr.Tab("Analyse"):
+            with gr.Row():
+                with gr.Column():
+                    audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech", elem_id="speech")
+                    button = gr.Button("Analyse", variant="primary", elem_id="analyse")
+                    gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.flac"))], inputs=audio,
+                                label="Examples (synthesised from sentences written for this app)")
+                with gr.Column():
+                    label = gr.Label(num_top_classes=3, label="Sentiment", elem_id="sentiment")
+                    transcript = gr.Textbox(label="Transcript", lines=3, interactive=False, elem_id="transcript")
+                    stack_info = gr.Markdown(f"Stack: **{stack}** ({pipe.models['transcriber']} → "
+                                             f"{pipe.models['encoder']})")
+            segments = gr.Dataframe(headers=["start (s)", "end (s)", "text", "label", "confidence"],
+                                    label="Segments", visible=False, interactive=False, wrap=True)
+            button.click(analyse, audio, [label, transcript, segments, stack_info], api_visibility="private")
+        with gr.Tab("Evaluation", elem_id="evaluation"):
+            gr.Markdown(f"## How the {stack} stack was evaluated\n{description}")
+            if summary:
+                gr.Dataframe(value=summary, headers=["evaluation", "n", "accuracy", "macro-F1", "WER"],
+                             interactive=False, label="Metrics")
+                gr.Dataframe(value=per_class, headers=["evaluation", "label", "precision", "recall", "F1", "support"],
+                             interactive=False, label="Per class")
+            for path in plots:
+                gr.Image(path, label=Path(path).stem.replace("_", " "), interactive=False, buttons=[])
+        with gr.Row(visible=False):  # API-only components: raw file in, JSON out
+            api_file, api_text, api_out = gr.File(type="filepath"), gr.Textbox(), gr.JSON()
+            api_button = gr.Button()
+        api_button.click(predict, api_file, api_out, api_name="predict")
+        api_text.submit(predict_text, api_text, api_out, api_name="predict_text")
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False, **kwargs):
+    """Queue with a concurrency limit, a file size limit, and no file access beyond Gradio's own."""
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo.launch(server_name=host, server_port=port, share=share, max_file_size=MAX_FILE_SIZE,
+                       allowed_paths=[], show_error=True, footer_links=["api"], **kwargs)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="address to listen on (default 127.0.0.1, or GRADIO_SERVER_NAME as on Spaces; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
+                   help="port (default 7860, or GRADIO_SERVER_PORT)")
+    p.add_argument("--stack", choices=("auto", "slue", "offline"), help="model stack (default auto; SENTIMENT_STACK)")
+    p.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
+    p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
+                   f"(default {MAX_SECONDS:.0f})")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    pipe = sentiment.load_pipeline(args.stack, max_seconds=args.max_seconds)
+    log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
+    launch(build_app(pipe), host=args.host, port=args.port, share=args.share)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Load the app with concurrent gradio_client clients mixing good and bad inputs (run by hand).
+
+    python bench/load_app.py --clients 8 --requests 25
+
+Starts `python app.py` on a free local port (or uses --url), sends clients x requests calls to /predict,
+every fourth one a bad input that must come back as an error with its message, and prints failures,
+latency percentiles and the server's peak RSS (VmHWM, when it started the server itself).
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bad_inputs(folder: Path) -> list[tuple[Path, str]]:
+    (folder / "notes.wav").write_text("not audio at all\n" * 20)
+    sf.write(folder / "silence.wav", np.zeros(32000), 16000)
+    sf.write(folder / "click.wav", 0.3 * np.ones(400), 16000)
+    return [(folder / "notes.wav", "not audio"), (folder / "silence.wav", "silent"), (folder / "click.wav", "too short")]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(240):
+        try:
+            Client(url, verbose=False)
+            return proc, url
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError("the app exited during start-up")
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the app did not start within 120 s")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--requests", type=int, default=25, help="requests per client")
+    p.add_argument("--url", help="an app that is already running (default: start one)")
+    args = p.parse_args()
+    goods = sorted((ROOT / "assets" / "examples").glob("*.flac"))
+    with tempfile.TemporaryDirectory() as tmp:
+        bads = bad_inputs(Path(tmp))
+        proc, url = (None, args.url) if args.url else start_server()
+        results, lock = [], threading.Lock()
+
+        def worker(k: int) -> None:
+            client = Client(url, verbose=False)
+            for i in range(args.requests):
+                bad = (k + i) % 4 == 3
+                path, expected = bads[(k + i) % len(bads)] if bad else (goods[(k + i) % len(goods)], None)
+                t0 = time.perf_counter()
+                try:
+                    out = client.predict(handle_file(str(path)), api_name="/predict")
+                    ok = not bad and out["label"] in ("Negative", "Neutral", "Positive")
+                    note = "" if ok else f"bad input answered: {out.get('label')}"
+                except AppError as err:
+                    ok, note = bad and expected in str(err), str(err)
+                except Exception as err:  # noqa: BLE001 - a dead server or transport error is a failure
+                    ok, note = False, f"{type(err).__name__}: {err}"
+                with lock:
+                    results.append((bad, ok, time.perf_counter() - t0, note))
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        rss = peak_rss_mb(proc.pid) if proc else float("nan")
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=30)
+    good_lat = np.array([r[2] for r in results if not r[0]])
+    failures = [r for r in results if not r[1]]
+    print(f"{len(results)} requests ({args.clients} clients x {args.requests}) in {wall:.1f} s")
+    print(f"good inputs: {sum(not r[0] for r in results)}, failures {sum(not r[1] for r in results if not r[0])}")
+    print(f"bad inputs:  {sum(r[0] for r in results)}, answered with the wrong or no message "
+          f"{sum(not r[1] for r in results if r[0])}")
+    print("latency of good requests (s): p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}".format(
+        *np.percentile(good_lat, [50, 90, 99]), good_lat.max()))
+    print(f"server peak RSS: {rss:.0f} MB")
+    for bad, _, _, note in failures[:10]:
+        print(f"  FAILED ({'bad' if bad else 'good'} input): {note}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

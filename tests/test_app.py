@@ -1,0 +1,117 @@
+"""The app in-process, called over HTTP with gradio_client, on the real offline stack."""
+
+import csv
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import ROOT, SR, shared_path, tone
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+import app
+from sentiment.labels import LABELS
+from sentiment.pipeline import load_pipeline
+from sentiment.text import normalize_text
+
+
+@pytest.fixture(scope="module")
+def server():
+    pipe = load_pipeline("offline", device="cpu", max_seconds=20.0)
+    demo = app.build_app(pipe)
+    _, url, _ = app.launch(demo, port=None, prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def spoken_clip():
+    folder = shared_path("data", "speech", "tts")
+    with open(folder / "manifest.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["voice"] == "rms" and not any(c.isdigit() for c in r["text"]))
+    return folder / row["audio"], normalize_text(row["text"])
+
+
+def test_predict_a_spoken_clip(client):
+    path, reference = spoken_clip()
+    result = client.predict(handle_file(str(path)), api_name="/predict")
+    assert set(result) == {"transcript", "label", "confidences", "segments", "duration", "models", "timings"}
+    words = set(reference.split())
+    assert len(words & set(result["transcript"].split())) >= len(words) / 2, (reference, result["transcript"])
+    assert result["label"] in LABELS and list(result["confidences"]) == list(LABELS)
+    assert sum(result["confidences"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert result["models"]["stack"] == "offline" and result["timings"]["transcribe"] > 0
+
+
+@pytest.mark.parametrize("text,label", [("i love this it is wonderful and i am so happy", "Positive"),
+                                        ("this is awful i hate it and it made me angry", "Negative")])
+def test_predict_text(client, text, label):
+    result = client.predict(text, api_name="/predict_text")
+    assert result["label"] == label and result["transcript"] == text and result["duration"] is None
+
+
+def bad_files(folder):
+    (folder / "notes.wav").write_text("this is not audio\n" * 20)
+    sf.write(folder / "empty.wav", np.zeros(0), SR)
+    sf.write(folder / "silence.wav", np.zeros(2 * SR), SR)
+    sf.write(folder / "click.wav", tone(0.05), SR)
+    sf.write(folder / "long.flac", tone(25.0), SR)
+    return {"notes.wav": "not audio", "empty.wav": "empty", "silence.wav": "silent", "click.wav": "too short",
+            "long.flac": "too long"}
+
+
+def test_bad_inputs_get_their_message_and_the_server_lives_on(client, tmp_path):
+    good, _ = spoken_clip()
+    for name, message in bad_files(tmp_path).items():
+        with pytest.raises(AppError, match=message) as err:
+            client.predict(handle_file(str(tmp_path / name)), api_name="/predict")
+        assert "Traceback" not in str(err.value) and str(tmp_path) not in str(err.value)
+        assert client.predict(handle_file(str(good)), api_name="/predict")["label"] in LABELS
+    with pytest.raises(AppError, match="empty"):
+        client.predict("  ", api_name="/predict_text")
+
+
+def test_files_larger_than_the_limit_are_refused(client, tmp_path):
+    big = tmp_path / "big.wav"
+    sf.write(big, np.zeros(14 * 60 * SR, np.int16), SR, subtype="PCM_16")  # 26.9 MB
+    with pytest.raises(Exception, match="(?i)too large|exceeds|maximum"):
+        client.predict(handle_file(str(big)), api_name="/predict")
+
+
+def test_no_file_access_outside_gradio(server):
+    for target in ("/etc/passwd", str(ROOT / "app.py"), str(ROOT / "assets" / "heads" / "offline.safetensors")):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{server.rstrip('/')}/gradio_api/file={target}")
+        assert err.value.code in (403, 404)
+
+
+def test_only_the_two_endpoints_are_public(client):
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
+        "/predict", "/predict_text"}
+
+
+def test_evaluation_view_reads_the_stack_artefacts():
+    text, summary, per_class, plots = app.evaluation_view("offline")
+    assert "sentiment3.csv" in text and len(summary) == 2 and len(per_class) == 6 and len(plots) == 3
+    assert summary[0][0].startswith("text") and 0 < summary[0][3] < 1 and 0 < summary[1][4] < 1  # WER
+    assert [row[1] for row in per_class[:3]] == list(LABELS)
+    text, summary, per_class, plots = app.evaluation_view("no-such-stack")
+    assert "python -m training.run --stack no-such-stack" in text and summary == per_class == plots == []
+
+
+def test_demo_api_client(server, capsys):
+    import demo_api_client
+    path, _ = spoken_clip()
+    assert demo_api_client.main([str(path), "--url", server]) == 0
+    out = capsys.readouterr().out
+    assert out.split()[0] in LABELS and "transcript:" in out
+    assert demo_api_client.main(["--text", "i love it", "--url", server, "--json"]) == 0
+    assert '"label": "Positive"' in capsys.readouterr().out
+    assert demo_api_client.main([str(ROOT / "README.md"), "--url", server]) == 1
+    assert "not audio" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+"""The committed offline head, on real data: a macro-F1 floor on the sentiment3 test split, the figure its
+metadata claims, and clear cases."""
+
+import csv
+import json
+
+import pytest
+from conftest import ROOT, shared_path
+from sklearn.metrics import f1_score
+
+from sentiment.hub import MINILM_ID
+from sentiment.pipeline import load_pipeline
+
+HEAD = ROOT / "assets" / "heads" / "offline.safetensors"
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return load_pipeline("offline", head=str(HEAD), device="cpu")
+
+
+def test_head_describes_itself(pipe):
+    info = pipe.head.info
+    assert info.encoder == MINILM_ID and info.hidden_size == 384 and info.units == 30
+    metrics = json.loads((ROOT / "assets" / "offline" / "metrics.json").read_text())
+    assert info.metrics["text_test"]["macro_f1"] == round(metrics["text"]["test"]["macro_f1"], 4)
+    assert metrics["text"]["test"]["macro_f1"] > metrics["majority_baseline"]["macro_f1"] + 0.3
+
+
+def test_text_macro_f1_on_the_test_split(pipe):
+    with open(shared_path("data", "text", "sentiment3.csv"), newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["split"] == "test"]
+    probs = pipe.classify([r["text"] for r in rows])
+    predicted = [pipe.head.info.labels[i] for i in probs.argmax(1).tolist()]
+    macro_f1 = f1_score([r["label"] for r in rows], predicted, average="macro")
+    assert macro_f1 >= 0.66
+    assert macro_f1 == pytest.approx(pipe.head.info.metrics["text_test"]["macro_f1"], abs=0.002)
+
+
+@pytest.mark.parametrize("text,label", [
+    ("i love this it is absolutely wonderful", "Positive"),
+    ("this is terrible i hate it so much", "Negative"),
+    ("the meeting is on tuesday at ten", "Neutral"),
+])
+def test_clear_cases(pipe, text, label):
+    assert pipe.predict_text(text).label == label
