@@ -26,7 +26,10 @@ ASSETS = ROOT / "assets"
 EXAMPLES = ASSETS / "examples"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
 MAX_SECONDS = 900.0
-CONCURRENCY = 2  # requests computed at once; the rest wait in the queue
+# Requests computed at once; the rest wait in the queue. One, on 2 cores: torch already uses both, and
+# PocketSphinx holds the GIL while it decodes, so a second worker adds no speed and starves the server's
+# event loop (uploads and queue joins then time out under load).
+CONCURRENCY = 1
 QUEUE_SIZE = 64
 log = logging.getLogger("app")
 
@@ -137,9 +140,10 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False, **kwargs):
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,
+           concurrency: int = CONCURRENCY, **kwargs):
     """Queue with a concurrency limit, a file size limit, and no file access beyond Gradio's own."""
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.queue(default_concurrency_limit=concurrency, max_size=QUEUE_SIZE)
     return demo.launch(server_name=host, server_port=port, share=share, max_file_size=MAX_FILE_SIZE,
                        allowed_paths=[], show_error=True, footer_links=["api"], **kwargs)
 
@@ -152,13 +156,15 @@ def main(argv=None) -> None:
                    help="port (default 7860, or GRADIO_SERVER_PORT)")
     p.add_argument("--stack", choices=("auto", "slue", "offline"), help="model stack (default auto; SENTIMENT_STACK)")
     p.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
+    p.add_argument("--concurrency", type=int, default=CONCURRENCY,
+                   help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
                    f"(default {MAX_SECONDS:.0f})")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     pipe = sentiment.load_pipeline(args.stack, max_seconds=args.max_seconds)
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
-    launch(build_app(pipe), host=args.host, port=args.port, share=args.share)
+    launch(build_app(pipe), host=args.host, port=args.port, share=args.share, concurrency=args.concurrency)
 
 
 if __name__ == "__main__":
