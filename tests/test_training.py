@@ -87,8 +87,9 @@ def test_hub_download_at_the_huggingface_hub_boundary(tmp_path, monkeypatch):
     folder = data.fetch_slue(tmp_path / "cache", audio=True)
     assert ("asapp/slue", "data/voxceleb/fine-tune.tsv", "dataset") in calls
     assert ("asapp/slue", "data/voxceleb/audio/test.zip", "dataset") in calls
+    assert not any("fine-tune.zip" in c[1] for c in calls)  # only the test audio is transcribed
     rows = data.load_slue_dir(folder)
-    assert len(rows) == 3 * 4 and all(r.audio and Path(r.audio).is_file() for r in rows)
+    assert len(rows) == 3 * 4 and all(r.audio and Path(r.audio).is_file() for r in data.split(rows, "test"))
 
     def gated(*a, **k):
         import httpx

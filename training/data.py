@@ -91,7 +91,8 @@ def load_slue_dir(folder: str | Path) -> list[Example]:
 
 
 def fetch_slue(cache_dir: str | Path, audio: bool = False, token: str | None = None) -> Path:
-    """Download SLUE-VoxCeleb's TSVs (and audio zips) from the Hub into a local SLUE folder."""
+    """Download SLUE-VoxCeleb's TSVs (and, with ``audio``, the test audio: the only split whose audio the
+    evaluation transcribes) from the Hub into a local SLUE folder."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
@@ -101,7 +102,7 @@ def fetch_slue(cache_dir: str | Path, audio: bool = False, token: str | None = N
         for slue_name in SLUE_SPLITS:
             tsv = hf_hub_download(SLUE_REPO, f"data/voxceleb/{slue_name}.tsv", repo_type="dataset", token=token)
             (folder / f"slue-voxceleb_{slue_name}.tsv").write_bytes(Path(tsv).read_bytes())
-            if audio and not (folder / f"{slue_name}_raw").is_dir():
+            if audio and slue_name == "test" and not (folder / f"{slue_name}_raw").is_dir():
                 zipped = hf_hub_download(SLUE_REPO, f"data/voxceleb/audio/{slue_name}.zip", repo_type="dataset",
                                          token=token)
                 _unzip_flacs(Path(zipped), folder / f"{slue_name}_raw")
