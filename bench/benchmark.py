@@ -1,0 +1,205 @@
+"""Speed and memory of the prediction path, each figure beside a baseline measured in the same run.
+
+    python bench/benchmark.py                      # the whole table (about 20 min on 2 CPU cores)
+    python bench/benchmark.py --long-minutes 10    # skip the 60-minute recording
+    python bench/benchmark.py --device cuda
+
+The mission stack is timed with full-size architectures and random weights built from ../shared/models
+(wav2vec2-base-960h, bert-base-uncased): compute does not depend on the weights' values, so the
+timings hold for the real models. Run by hand; never a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import SHARED, make_full_size  # noqa: E402
+
+from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
+from sentiment.encode import TextEncoder  # noqa: E402
+from sentiment.head import HeadInfo, SentimentHead, save_head  # noqa: E402
+from sentiment.pipeline import SentimentPipeline, load_pipeline  # noqa: E402
+from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402
+
+REAL = SHARED / "data" / "speech" / "real"
+WORDS_PER_SECOND = 2.87  # the read speech in ../shared/data/speech/real: 71 words in 24.7 s
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def spoken_text(seconds: float) -> str:
+    """A transcript as long as a real one for ``seconds`` of read speech. Random CTC weights spell out
+    hundreds of characters of noise, which would inflate the text stage; its cost depends on the
+    transcript's length, so both sides of each comparison get text of realistic length."""
+    with open(REAL / "transcripts.csv") as f:
+        words = " ".join(line.split(",", 1)[1].strip() for line in list(f)[1:]).split()
+    n = max(1, round(seconds * WORDS_PER_SECOND))
+    return " ".join((words * (n // len(words) + 1))[:n])
+
+
+class RealisticText:
+    """A transcriber that does the full CTC work, then answers with text of realistic length."""
+
+    def __init__(self, inner: CTCTranscriber):
+        self.inner, self.name = inner, inner.name
+
+    def transcribe(self, waves):
+        from sentiment.transcribe import Transcript
+        self.inner.transcribe(waves)
+        return [Transcript(spoken_text(len(w) / SAMPLE_RATE)) for w in waves]
+
+
+def timed(fn, repeat: int = 3) -> float:
+    """Median wall time of ``repeat`` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def row(what: str, value: str, baseline: str = "", ratio: str = "") -> None:
+    ROWS.append((what, value, baseline, ratio))
+    print(f"  {what}: {value}  {baseline}  {ratio}", flush=True)
+
+
+class Naive:
+    """How the replaced system predicted: one clip at a time, processor → CTC → decode → BERT → head."""
+
+    def __init__(self, w2v: str, bert: str, head: SentimentHead, device: str):
+        from transformers import AutoModel, AutoTokenizer, Wav2Vec2ForCTC, Wav2Vec2Processor
+        self.processor = Wav2Vec2Processor.from_pretrained(w2v)
+        self.ctc = Wav2Vec2ForCTC.from_pretrained(w2v).eval().to(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(bert)
+        self.bert = AutoModel.from_pretrained(bert).eval().to(device)
+        self.head, self.device = head.to(device), device
+
+    @torch.inference_mode()
+    def __call__(self, wave: np.ndarray) -> int:
+        inputs = self.processor(wave, sampling_rate=SAMPLE_RATE, return_tensors="pt").to(self.device)
+        ids = self.ctc(inputs.input_values).logits.argmax(-1)
+        self.processor.batch_decode(ids)
+        text = spoken_text(len(wave) / SAMPLE_RATE)  # as RealisticText does for the pipeline
+        batch = self.tokenizer([text], return_tensors="pt", truncation=True).to(self.device)
+        states = self.bert(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        return int(self.head((states * mask).sum(1) / mask.sum(1)).argmax())
+
+
+def clip_of(seconds: float) -> np.ndarray:
+    """Real read speech from ../shared, concatenated and cut to ``seconds``."""
+    pieces = [load_audio(p) for p in sorted(REAL.glob("sense_and_sensibility_*.wav"))]
+    wave = np.concatenate(pieces * int(np.ceil(seconds * SAMPLE_RATE / sum(map(len, pieces)))))
+    return wave[: int(seconds * SAMPLE_RATE)]
+
+
+def subprocess_probe(code: str, *args: str) -> tuple[float, str]:
+    """Run ``code`` in a fresh interpreter; (wall seconds from process start, its last output line)."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, check=True)
+    return time.perf_counter() - t0, out.stdout.strip().splitlines()[-1]
+
+
+LONG_PROBE = """
+import sys, time, numpy as np
+from pathlib import Path
+from sentiment.transcribe_ctc import CTCTranscriber
+model, minutes, device = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+t = CTCTranscriber(model, device=device)
+wave = (0.1 * np.random.default_rng(0).standard_normal(int(minutes * 60 * 16000))).astype(np.float32)
+t0 = time.perf_counter()
+t.transcribe([wave])
+hwm = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')][0].split()[1]
+print(time.perf_counter() - t0, int(hwm) / 1024)
+"""
+
+COLD_PROBE = """
+import sys
+from sentiment.pipeline import load_pipeline
+pipe = load_pipeline('offline', transcriber='wav2vec2', asr_model=sys.argv[1], encoder=sys.argv[2],
+                     head=sys.argv[3], device=sys.argv[4])
+print(pipe(sys.argv[5]).label)
+"""
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--long-minutes", type=float, nargs="*", default=[10, 60], help="long recordings (minutes)")
+    p.add_argument("--clips", type=int, default=32, help="clips in the batch-throughput test")
+    args = p.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        w2v = str(make_full_size(SHARED / "models" / "wav2vec2-base-960h", Path(tmp) / "w2v", "Wav2Vec2ForCTC"))
+        bert = str(make_full_size(SHARED / "models" / "bert-base-uncased", Path(tmp) / "bert", "BertModel"))
+        torch.manual_seed(0)
+        head = SentimentHead(HeadInfo(encoder=bert, hidden_size=768))
+        head_path = str(save_head(head, Path(tmp) / "head.safetensors"))
+        pipe = SentimentPipeline(RealisticText(CTCTranscriber(w2v, device=args.device)),
+                                 TextEncoder(bert, device=args.device),
+                                 head, stack="mission (random weights)")
+        naive = Naive(w2v, bert, head, args.device)
+        clip = clip_of(9.0)
+        wav = Path(tmp) / "clip.wav"
+        import soundfile as sf
+        sf.write(wav, clip, SAMPLE_RATE)
+        seconds = len(clip) / SAMPLE_RATE
+
+        print("warm latency, one 9 s clip", flush=True)
+        ours = timed(lambda: pipe(str(wav)))
+        base = timed(lambda: naive(clip))
+        row("mission pipeline, warm, 9 s clip", f"{ours:.2f} s (RTF {ours / seconds:.3f})",
+            f"naive loop {base:.2f} s (RTF {base / seconds:.3f})", f"{base / ours:.2f}x")
+
+        def seed_style():
+            Naive(w2v, bert, head, args.device)(clip)
+        per_request = timed(seed_style, repeat=2)
+        row("per request, models loaded once", f"{ours:.2f} s", f"seed style (load, predict, discard) {per_request:.2f} s",
+            f"{per_request / ours:.1f}x")
+
+        print(f"batch throughput, {args.clips} clips of 3-15 s", flush=True)
+        rng = np.random.default_rng(0)
+        clips = [clip_of(s) for s in rng.uniform(3, 15, args.clips)]
+        audio = sum(map(len, clips)) / SAMPLE_RATE
+        batched = timed(lambda: pipe.predict([(SAMPLE_RATE, c) for c in clips]), repeat=1)
+        loop = timed(lambda: [naive(c) for c in clips], repeat=1)
+        row(f"batch of {args.clips} clips ({audio:.0f} s of audio)", f"{audio / batched:.1f} s audio/s",
+            f"unbatched naive loop {audio / loop:.1f} s audio/s", f"{loop / batched:.2f}x")
+
+        for minutes in args.long_minutes:
+            print(f"{minutes:g}-minute recording", flush=True)
+            _, out = subprocess_probe(LONG_PROBE, w2v, str(minutes), args.device)
+            took, rss = map(float, out.split())
+            row(f"{minutes:g}-minute recording, transcription", f"{took:.0f} s (RTF {took / minutes / 60:.3f})",
+                f"peak RSS {rss:.0f} MB", "")
+
+        print("cold start", flush=True)
+        cold, _ = subprocess_probe(COLD_PROBE, w2v, bert, head_path, args.device, str(wav))
+        row("cold start: process start to first prediction", f"{cold:.1f} s", "models on local disk", "")
+
+        offline = load_pipeline("offline", device=args.device)
+        off = timed(lambda: offline(str(wav)))
+        row("offline stack, warm, same clip", f"{off:.2f} s (RTF {off / seconds:.3f})", f"mission {ours:.2f} s",
+            f"{ours / off:.2f}x")
+
+    print("\n| measurement | value | baseline (same run) | ratio |\n|---|---|---|---|")
+    for r in ROWS:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
