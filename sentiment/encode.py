@@ -7,6 +7,7 @@ from typing import Sequence
 
 import torch
 
+from . import onnx_runtime
 from .hub import from_pretrained
 
 POOLINGS = ("mean", "cls", "pooler")
@@ -16,7 +17,8 @@ class TextEncoder:
     """Frozen, eval-mode, no gradients. ``name`` is what heads record and are checked against."""
 
     def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
-                 max_length: int = 512, batch_size: int = 32, name: str | None = None):
+                 max_length: int = 512, batch_size: int = 32, name: str | None = None, backend: str = "auto",
+                 precision: str = "fp32"):
         from transformers import AutoModel, AutoTokenizer
 
         if pooling not in POOLINGS:
@@ -30,9 +32,21 @@ class TextEncoder:
         if pooling == "pooler" and getattr(self.model, "pooler", None) is None:
             raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
         self.pooling, self.layers = pooling, tuple(layers)
-        self.hidden_size = int(self.model.config.hidden_size)
+        self.config = self.model.config
+        self.hidden_size = int(self.config.hidden_size)
         self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
         self.batch_size = batch_size
+        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.precision = precision
+        self.pooled = Pooled(self.model, pooling, self.layers)
+        if self.backend == "onnx":
+            # Padding in the example: a mask of all ones would let the model drop it from the traced graph.
+            given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
+            example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
+            axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
+            self.pooled = onnx_runtime.OnnxModule(self.pooled, example, ["features"], axes, precision,
+                                                  key_extra=f"{pooling}{self.layers}")
+            self.model = None  # ONNX Runtime holds its own copy of the weights
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
         """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a
@@ -51,15 +65,30 @@ class TextEncoder:
     def _encode_batch(self, texts: list[str]) -> torch.Tensor:
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
                                return_tensors="pt").to(self.device)
+        out = self.pooled(**batch)
+        return out[0] if isinstance(out, list) else out
+
+
+class Pooled(torch.nn.Module):
+    """Encoder forward and pooling in one module, so that the ONNX graph holds both."""
+
+    def __init__(self, model: torch.nn.Module, pooling: str, layers: Sequence[int]):
+        super().__init__()
+        self.model, self.config, self.pooling, self.layers = model, model.config, pooling, tuple(layers)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
         want_layers = self.layers != (-1,)
-        out = self.model(**batch, output_hidden_states=want_layers)
+        types = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, **types,
+                         output_hidden_states=want_layers)
         if self.pooling == "pooler":
             return out.pooler_output
         states = (torch.stack([out.hidden_states[i] for i in self.layers]).mean(0) if want_layers
                   else out.last_hidden_state)
         if self.pooling == "cls":
             return states[:, 0]
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
         return (states * mask).sum(1) / mask.sum(1).clamp(min=1)
 
 

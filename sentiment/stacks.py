@@ -26,6 +26,7 @@ DEFAULTS = {
 ENV = {  # option -> environment variable
     "stack": "SENTIMENT_STACK", "transcriber": "SENTIMENT_TRANSCRIBER", "asr_model": "SENTIMENT_ASR_MODEL",
     "encoder": "SENTIMENT_ENCODER", "head": "SENTIMENT_HEAD", "device": "SENTIMENT_DEVICE",
+    "backend": "SENTIMENT_BACKEND", "precision": "SENTIMENT_PRECISION",
 }
 
 
@@ -38,6 +39,8 @@ class StackConfig:
     encoder_name: str  # identity recorded in heads
     head: str
     device: str
+    backend: str = "auto"  # auto (ONNX Runtime on a CPU), torch or onnx
+    precision: str = "fp32"  # or int8 (onnx only): faster, slightly different numbers
 
     def describe(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -45,11 +48,12 @@ class StackConfig:
 
 def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
                   encoder: str | None = None, head: str | None = None, device: str | None = None,
+                  backend: str | None = None, precision: str | None = None,
                   require_head: bool = True) -> StackConfig:
     """Fill every unset option from its environment variable, then from the stack's defaults.
     ``require_head=False`` is for training, which is about to write the head."""
     given = dict(stack=stack, transcriber=transcriber, asr_model=asr_model, encoder=encoder, head=head,
-                 device=device)
+                 device=device, backend=backend, precision=precision)
     opt = {k: v if v not in (None, "") else os.environ.get(ENV[k]) or None for k, v in given.items()}
     name = opt["stack"] or "auto"
     if name not in STACKS:
@@ -69,7 +73,8 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
         encoder_name = encoder_path
     return StackConfig(stack=name, transcriber=opt["transcriber"] or base["transcriber"],
                        asr_model=opt["asr_model"] or base["asr_model"], encoder=encoder_path,
-                       encoder_name=encoder_name, head=head_path, device=pick_device(opt["device"]))
+                       encoder_name=encoder_name, head=head_path, device=pick_device(opt["device"]),
+                       backend=opt["backend"] or "auto", precision=opt["precision"] or "fp32")
 
 
 def pick_device(device: str | None) -> str:

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from . import onnx_runtime
 from .audio import SAMPLE_RATE
 from .hub import from_pretrained
 from .transcribe import Transcript, Word
@@ -32,18 +33,20 @@ class Window:
 class CTCTranscriber:
     def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
                  chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8,
-                 batch_seconds: float = 40.0):
+                 batch_seconds: float = 40.0, backend: str = "auto", precision: str = "fp32"):
         from transformers import AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
         self.name = str(model)
         self.device = torch.device(device)
+        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.precision = precision
         self.feature_extractor = from_pretrained(AutoFeatureExtractor, model)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         self.model = from_pretrained(AutoModelForCTC, model).eval().to(self.device)
         if self.feature_extractor.sampling_rate != SAMPLE_RATE:
             raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
                              f"this package feeds {SAMPLE_RATE} Hz")
-        config = self.model.config
+        config = self.config = self.model.config
         self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
         self.conv = list(zip(config.conv_kernel, config.conv_stride))
         # Group-norm models (base-960h) must get no attention mask: pad with zeros instead.
@@ -56,6 +59,19 @@ class CTCTranscriber:
         self.batch_samples = int(batch_seconds * SAMPLE_RATE)  # caps activation memory per forward pass
         keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
         self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
+        self._onnx = None
+        if self.backend == "onnx":
+            self._onnx = self._export()
+            self.model = None  # ONNX Runtime holds its own copy of the weights
+
+    def _export(self) -> onnx_runtime.OnnxModule:
+        example = {"input_values": torch.zeros(2, 2 * SAMPLE_RATE)}
+        axes = {"input_values": {0: "batch", 1: "samples"}, "logits": {0: "batch", 1: "frames"}}
+        if self.use_mask:  # with padding: a mask of all ones would let the model drop it from the traced graph
+            example["attention_mask"] = torch.ones(2, 2 * SAMPLE_RATE, dtype=torch.int64)
+            example["attention_mask"][1, SAMPLE_RATE:] = 0
+            axes["attention_mask"] = {0: "batch", 1: "samples"}
+        return onnx_runtime.OnnxModule(_Logits(self.model), example, ["logits"], axes, self.precision)
 
     def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         ids = self.frame_ids(waves, self._logits)
@@ -125,6 +141,8 @@ class CTCTranscriber:
         return out["input_values"][0]
 
     def _logits(self, inputs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        if self._onnx is not None:
+            return self._onnx(input_values=inputs, **({"attention_mask": mask} if self.use_mask else {}))[0]
         return self.model(inputs, attention_mask=mask).logits
 
     def _to_hops(self, seconds: float) -> int:
@@ -140,3 +158,14 @@ class CTCTranscriber:
         words = [Word(o["word"].lower(), round(float(o["start_offset"] * seconds), 3),
                       round(float(o["end_offset"] * seconds), 3)) for o in out.word_offsets]
         return Transcript(" ".join(w.text for w in words), words)
+
+
+class _Logits(torch.nn.Module):
+    """The model's forward with plain tensors in and out, as ONNX export wants it."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model, self.config = model, model.config
+
+    def forward(self, input_values: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model(input_values, attention_mask=attention_mask).logits

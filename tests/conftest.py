@@ -21,6 +21,14 @@ SR = 16_000
 CTC_CHARS = list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory) -> Path:
+    """ONNX exports of this session's models go to a temporary folder, not the user's cache."""
+    folder = tmp_path_factory.mktemp("sentiment-cache")
+    os.environ["SENTIMENT_CACHE"] = str(folder)
+    return folder
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test with the reason."""
     path = SHARED.joinpath(*parts)

@@ -16,7 +16,7 @@ from sentiment.transcribe_ctc import CTCTranscriber
 
 
 def test_wav2vec2_base_loads_from_a_saved_folder(full_ctc):
-    ctc = CTCTranscriber(str(full_ctc))
+    ctc = CTCTranscriber(str(full_ctc), backend="torch")
     assert ctc.model.config.num_hidden_layers == 12 and ctc.model.config.hidden_size == 768
     assert sum(p.numel() for p in ctc.model.parameters()) > 90_000_000
     assert not ctc.use_mask and ctc.hop == 320  # group norm: zero padding, no attention mask
@@ -26,6 +26,21 @@ def test_wav2vec2_base_loads_from_a_saved_folder(full_ctc):
     assert ctc._decode(ids).text == "hi too"
     [transcript] = ctc.transcribe([tone(2.0)])
     assert isinstance(transcript.text, str)
+
+
+def test_onnx_runtime_gives_the_eager_frames_and_features(full_ctc, full_bert):
+    """The default CPU path (ONNX Runtime) against eager PyTorch on the full-size architectures:
+    the same CTC argmax on every frame of real speech, and text features equal to float rounding."""
+    from conftest import shared_path
+
+    from sentiment.audio import load_audio
+    wave = np.concatenate([load_audio(p) for p in sorted(shared_path("data", "speech", "real").glob("*.wav"))[:3]])
+    fast, eager = CTCTranscriber(str(full_ctc)), CTCTranscriber(str(full_ctc), backend="torch")
+    assert fast.backend == "onnx"
+    np.testing.assert_array_equal(fast.frame_ids([wave], fast._logits)[0], eager.frame_ids([wave], eager._logits)[0])
+    texts = ["i did not enjoy that at all", "what a lovely morning"]
+    torch.testing.assert_close(TextEncoder(str(full_bert)).encode(texts),
+                               TextEncoder(str(full_bert), backend="torch").encode(texts), atol=1e-4, rtol=1e-4)
 
 
 def test_bert_base_tokenises_real_text_with_its_real_vocabulary(full_bert):

@@ -69,4 +69,4 @@ def test_offline_pipeline_on_a_real_recording(offline_pipe):
     assert result.transcript == "go forward ten meters"
     assert result.models["stack"] == "offline" and result.models["encoder"] == MINILM_ID
     assert sum(result.confidences.values()) == pytest.approx(1.0, abs=1e-5)
-    assert offline_pipe.encoder.hidden_size == 384 and offline_pipe.encoder.model.config.num_hidden_layers == 6
+    assert offline_pipe.encoder.hidden_size == 384 and offline_pipe.encoder.config.num_hidden_layers == 6

@@ -28,14 +28,14 @@ def encoder_fingerprint(encoder: TextEncoder) -> str:
     if folder.is_dir():
         files = sorted(p for pattern in WEIGHT_FILES for p in folder.glob(pattern))
         return "sha256:" + hashlib.sha256("".join(sha256(p) for p in files).encode()).hexdigest()
-    commit = getattr(encoder.model.config, "_commit_hash", None)
+    commit = getattr(encoder.config, "_commit_hash", None)
     return f"{encoder.source}@{commit or 'unknown-revision'}"
 
 
 def cache_key(encoder: TextEncoder, texts: list[str]) -> str:
     spec = json.dumps({"encoder": encoder.name, "weights": encoder_fingerprint(encoder), "pooling": encoder.pooling,
                        "layers": list(encoder.layers), "normalization": NORMALIZATION,
-                       "max_length": encoder.max_length}, sort_keys=True)
+                       "max_length": encoder.max_length, "precision": encoder.precision}, sort_keys=True)
     h = hashlib.sha256(spec.encode())
     for text in texts:
         h.update(text.encode() + b"\0")

@@ -1,0 +1,88 @@
+"""The ONNX Runtime backend: same results as eager PyTorch, int8 as an opt-in, exports cached once."""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+from conftest import tone
+
+from sentiment import onnx_runtime
+from sentiment.encode import TextEncoder
+from sentiment.transcribe_ctc import CTCTranscriber
+
+
+def waves():
+    return [tone(s, f, seed=i) for i, (s, f) in enumerate([(1.0, 200), (2.5, 300), (7.3, 150), (0.6, 500)])]
+
+
+def logits_of(ctc: CTCTranscriber, wave_list) -> list[torch.Tensor]:
+    out = []
+    ctc.frame_ids(wave_list, lambda x, mask: out.append(ctc._logits(x, mask)) or out[-1])
+    return out
+
+
+@pytest.mark.parametrize("model", ["tiny_ctc", "tiny_ctc_layer"])
+def test_onnx_transcriber_equals_torch(model, request):
+    """Group-norm (no mask) and layer-norm (attention mask, padded batches) models alike."""
+    path = str(request.getfixturevalue(model))
+    fast = CTCTranscriber(path, chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
+    eager = CTCTranscriber(path, chunk_seconds=2.0, stride_seconds=0.4, batch_size=3, backend="torch")
+    assert (fast.backend, eager.backend) == ("onnx", "torch") and fast.model is None
+    for a, b in zip(logits_of(fast, waves()), logits_of(eager, waves())):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    for a, b in zip(fast.frame_ids(waves(), fast._logits), eager.frame_ids(waves(), eager._logits)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("pooling,layers", [("mean", (-1,)), ("mean", (-2, -1)), ("cls", (-1,)), ("pooler", (-1,))])
+def test_onnx_text_encoder_equals_torch(tiny_bert, pooling, layers):
+    texts = ["a good day", "", "this one is a much longer text than the others, with padding after the rest"]
+    fast = TextEncoder(str(tiny_bert), pooling=pooling, layers=layers)
+    eager = TextEncoder(str(tiny_bert), pooling=pooling, layers=layers, backend="torch")
+    assert fast.backend == "onnx"
+    torch.testing.assert_close(fast.encode(texts), eager.encode(texts), atol=1e-5, rtol=1e-4)
+    # A text encoded alone (no padding) gives the same features as inside a padded batch.
+    torch.testing.assert_close(fast.encode(texts[:1])[0], fast.encode(texts)[0], atol=1e-5, rtol=1e-4)
+
+
+def test_int8_quantises_the_matrix_products_and_stays_close(tiny_ctc):
+    import onnx
+
+    fp32 = CTCTranscriber(str(tiny_ctc))
+    int8 = CTCTranscriber(str(tiny_ctc), precision="int8")
+    ops = {node.op_type for node in onnx.load(str(int8._onnx.path)).graph.node}
+    assert "DynamicQuantizeMatMul" in ops or "MatMulInteger" in ops
+    assert int8._onnx.path != fp32._onnx.path
+    a, b = logits_of(fp32, waves()[2:3])[0], logits_of(int8, waves()[2:3])[0]
+    assert not torch.equal(a, b)  # really a different computation
+    assert torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1] > 0.95
+
+
+def test_export_is_cached_and_keyed_by_the_weights(tiny_ctc, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="sentiment.onnx_runtime"):
+        first = CTCTranscriber(str(tiny_ctc))
+        assert sum("Preparing" in r.message for r in caplog.records) == 1
+        second = CTCTranscriber(str(tiny_ctc))
+        assert sum("Preparing" in r.message for r in caplog.records) == 1  # loaded, not exported again
+    assert first._onnx.path == second._onnx.path and first._onnx.path.parent == tmp_path / "onnx"
+    model = CTCTranscriber(str(tiny_ctc), backend="torch").model
+    before = onnx_runtime.cache_key(model, "fp32")
+    with torch.no_grad():
+        model.lm_head.weight[0, 0] += 1.0
+    assert onnx_runtime.cache_key(model, "fp32") != before
+    assert onnx_runtime.cache_key(model, "int8") != onnx_runtime.cache_key(model, "fp32")
+
+
+def test_backend_choice_and_clear_errors():
+    assert onnx_runtime.pick_backend("auto", "cpu", "fp32") == "onnx"
+    assert onnx_runtime.pick_backend("auto", "cuda", "fp32") == "torch"
+    with pytest.raises(ValueError, match="needs the onnx backend"):
+        onnx_runtime.pick_backend("torch", "cpu", "int8")
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        onnx_runtime.pick_backend("onnx", "cuda", "fp32")
+    with pytest.raises(ValueError, match="Unknown precision"):
+        onnx_runtime.pick_backend("auto", "cpu", "bf16")
+    with pytest.raises(ValueError, match="Unknown backend"):
+        onnx_runtime.pick_backend("tensorrt", "cpu", "fp32")
