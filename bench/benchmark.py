@@ -1,8 +1,11 @@
 """Speed and memory of the prediction path, each figure beside a baseline measured in the same run.
 
-    python bench/benchmark.py                      # the whole table (about 20 min on 2 CPU cores)
+    python bench/benchmark.py                      # the whole table (about 30 min on 2 CPU cores)
     python bench/benchmark.py --long-minutes 10    # skip the 60-minute recording
-    python bench/benchmark.py --device cuda
+    python bench/benchmark.py --device cuda        # eager PyTorch on the GPU (no ONNX, no int8 rows)
+
+"ours" is the product's path: ONNX Runtime fp32 on a CPU (exported once, cached), batched and chunked;
+"int8" is the opt-in precision, with its agreement with fp32 measured in the same run.
 
 The mission stack is timed with full-size architectures and random weights built from ../shared/models
 (wav2vec2-base-960h, bert-base-uncased): compute does not depend on the weights' values, so the
@@ -12,6 +15,7 @@ timings hold for the real models. Run by hand; never a timed test.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -30,7 +34,7 @@ from conftest import SHARED, make_full_size  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from sentiment.encode import TextEncoder  # noqa: E402
-from sentiment.head import HeadInfo, SentimentHead, save_head  # noqa: E402
+from sentiment.head import HeadInfo, SentimentHead, load_head, save_head  # noqa: E402
 from sentiment.pipeline import SentimentPipeline, load_pipeline  # noqa: E402
 from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402
 
@@ -61,7 +65,7 @@ class RealisticText:
         return [Transcript(spoken_text(len(w) / SAMPLE_RATE)) for w in waves]
 
 
-def timed(fn, repeat: int = 3) -> float:
+def timed(fn, repeat: int = 5) -> float:
     """Median wall time of ``repeat`` calls, after one warm-up call."""
     fn()
     times = []
@@ -119,7 +123,7 @@ import sys, time, numpy as np
 from pathlib import Path
 from sentiment.transcribe_ctc import CTCTranscriber
 model, minutes, device = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-t = CTCTranscriber(model, device=device)
+t = CTCTranscriber(model, device=device, backend="auto" if device == "cpu" else "torch")
 wave = (0.1 * np.random.default_rng(0).standard_normal(int(minutes * 60 * 16000))).astype(np.float32)
 t0 = time.perf_counter()
 t.transcribe([wave])
@@ -131,9 +135,39 @@ COLD_PROBE = """
 import sys
 from sentiment.pipeline import load_pipeline
 pipe = load_pipeline('offline', transcriber='wav2vec2', asr_model=sys.argv[1], encoder=sys.argv[2],
-                     head=sys.argv[3], device=sys.argv[4])
+                     head=sys.argv[3], device=sys.argv[4], precision=sys.argv[6])
 print(pipe(sys.argv[5]).label)
 """
+
+
+def agreement(w2v: str, device: str) -> None:
+    """int8 against fp32: CTC argmax per frame on real speech (full-size wav2vec2, random weights), and
+    labels on the sentiment3 test split through the real MiniLM and the committed offline head."""
+    from sentiment.labels import LABELS
+    from sentiment.stacks import resolve_stack
+    from sentiment.text import normalize_text
+    from training.data import load_manifest, split
+    from training.evaluate import scores
+
+    wave = np.concatenate([load_audio(p) for p in sorted(REAL.glob("*.wav"))])
+    fp32, int8 = (CTCTranscriber(w2v, device=device, precision=p) for p in ("fp32", "int8"))
+    a, b = (t.frame_ids([wave], t._logits)[0] for t in (fp32, int8))
+    row(f"int8 vs fp32: CTC argmax, {len(a)} frames of real speech", f"{(a == b).mean():.1%} of frames agree",
+        "full-size wav2vec2-base, random weights", "")
+    config = resolve_stack("offline")
+    test = split(load_manifest(SHARED / "data" / "text" / "sentiment3.csv"), "test")
+    truth = [LABELS.index(e.label) for e in test]
+    head = load_head(config.head)
+    preds = {}
+    for precision in ("fp32", "int8"):
+        encoder = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers,
+                              name=config.encoder_name, precision=precision)
+        features = encoder.encode([normalize_text(e.text) for e in test])
+        preds[precision] = head.probabilities(features).argmax(1).numpy()
+    same = (preds["fp32"] == preds["int8"]).mean()
+    f1 = {k: scores(truth, v)["macro_f1"] for k, v in preds.items()}
+    row(f"int8 vs fp32: labels, sentiment3 test ({len(test)} texts)", f"{same:.1%} of labels agree",
+        f"macro-F1 fp32 {f1['fp32']:.3f}, int8 {f1['int8']:.3f}", "real MiniLM + offline head")
 
 
 def main() -> None:
@@ -141,17 +175,32 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--long-minutes", type=float, nargs="*", default=[10, 60], help="long recordings (minutes)")
     p.add_argument("--clips", type=int, default=32, help="clips in the batch-throughput test")
+    p.add_argument("--skip", nargs="*", default=[], choices=("agreement", "batch", "cold", "offline", "seed"),
+                   help="leave rows out")
     args = p.parse_args()
+    cpu = args.device == "cpu"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SENTIMENT_CACHE"] = str(Path(tmp) / "cache")  # every export is made, and timed, in this run
         w2v = str(make_full_size(SHARED / "models" / "wav2vec2-base-960h", Path(tmp) / "w2v", "Wav2Vec2ForCTC"))
         bert = str(make_full_size(SHARED / "models" / "bert-base-uncased", Path(tmp) / "bert", "BertModel"))
         torch.manual_seed(0)
         head = SentimentHead(HeadInfo(encoder=bert, hidden_size=768))
         head_path = str(save_head(head, Path(tmp) / "head.safetensors"))
-        pipe = SentimentPipeline(RealisticText(CTCTranscriber(w2v, device=args.device)),
-                                 TextEncoder(bert, device=args.device),
-                                 head, stack="mission (random weights)")
+
+        def mission(precision: str = "fp32", backend: str = "auto") -> SentimentPipeline:
+            backend = backend if cpu else "torch"
+            return SentimentPipeline(
+                RealisticText(CTCTranscriber(w2v, device=args.device, backend=backend, precision=precision)),
+                TextEncoder(bert, device=args.device, backend=backend, precision=precision), head,
+                stack=f"mission {backend} {precision}")
+
+        t0 = time.perf_counter()
+        pipe = mission()
+        row("first start only: ONNX export of both models", f"{time.perf_counter() - t0:.1f} s",
+            "cached on disk afterwards", "")
+        eager = mission(backend="torch")
+        pipe8 = mission("int8") if cpu else None
         naive = Naive(w2v, bert, head, args.device)
         clip = clip_of(9.0)
         wav = Path(tmp) / "clip.wav"
@@ -160,25 +209,34 @@ def main() -> None:
         seconds = len(clip) / SAMPLE_RATE
 
         print("warm latency, one 9 s clip", flush=True)
-        ours = timed(lambda: pipe(str(wav)))
         base = timed(lambda: naive(clip))
-        row("mission pipeline, warm, 9 s clip", f"{ours:.2f} s (RTF {ours / seconds:.3f})",
-            f"naive loop {base:.2f} s (RTF {base / seconds:.3f})", f"{base / ours:.2f}x")
+        ours = timed(lambda: pipe(str(wav)))
+        naive_cell = f"naive loop {base:.2f} s (RTF {base / seconds:.3f})"
+        row("mission pipeline, warm, 9 s clip (ours, fp32)", f"{ours:.2f} s (RTF {ours / seconds:.3f})", naive_cell,
+            f"{base / ours:.2f}x")
+        if cpu:
+            e = timed(lambda: eager(str(wav)))
+            row("  same, our code on eager PyTorch", f"{e:.2f} s (RTF {e / seconds:.3f})", naive_cell, f"{base / e:.2f}x")
+            q = timed(lambda: pipe8(str(wav)))
+            row("  same, opt-in int8", f"{q:.2f} s (RTF {q / seconds:.3f})", naive_cell, f"{base / q:.2f}x")
 
-        def seed_style():
-            Naive(w2v, bert, head, args.device)(clip)
-        per_request = timed(seed_style, repeat=2)
-        row("per request, models loaded once", f"{ours:.2f} s", f"seed style (load, predict, discard) {per_request:.2f} s",
-            f"{per_request / ours:.1f}x")
+        if "seed" not in args.skip:
+            per_request = timed(lambda: Naive(w2v, bert, head, args.device)(clip), repeat=2)
+            row("per request, models loaded once (ours)", f"{ours:.2f} s",
+                f"seed style (load, predict, discard) {per_request:.2f} s", f"{per_request / ours:.1f}x")
 
-        print(f"batch throughput, {args.clips} clips of 3-15 s", flush=True)
-        rng = np.random.default_rng(0)
-        clips = [clip_of(s) for s in rng.uniform(3, 15, args.clips)]
-        audio = sum(map(len, clips)) / SAMPLE_RATE
-        batched = timed(lambda: pipe.predict([(SAMPLE_RATE, c) for c in clips]), repeat=1)
-        loop = timed(lambda: [naive(c) for c in clips], repeat=1)
-        row(f"batch of {args.clips} clips ({audio:.0f} s of audio)", f"{audio / batched:.1f} s audio/s",
-            f"unbatched naive loop {audio / loop:.1f} s audio/s", f"{loop / batched:.2f}x")
+        if "batch" not in args.skip:
+            print(f"batch throughput, {args.clips} clips of 3-15 s", flush=True)
+            rng = np.random.default_rng(0)
+            clips = [clip_of(s) for s in rng.uniform(3, 15, args.clips)]
+            audio = sum(map(len, clips)) / SAMPLE_RATE
+            loop = timed(lambda: [naive(c) for c in clips], repeat=1)
+            batched = timed(lambda: pipe.predict([(SAMPLE_RATE, c) for c in clips]), repeat=1)
+            single = timed(lambda: [pipe.predict([(SAMPLE_RATE, c)]) for c in clips], repeat=1)
+            row(f"batch of {args.clips} clips ({audio:.0f} s of audio), ours", f"{audio / batched:.1f} s audio/s",
+                f"unbatched naive loop {audio / loop:.1f} s audio/s", f"{loop / batched:.2f}x")
+            row("  ours one clip at a time", f"{audio / single:.1f} s audio/s", f"ours batched {audio / batched:.1f}",
+                f"{single / batched:.2f}x")
 
         for minutes in args.long_minutes:
             print(f"{minutes:g}-minute recording", flush=True)
@@ -187,14 +245,22 @@ def main() -> None:
             row(f"{minutes:g}-minute recording, transcription", f"{took:.0f} s (RTF {took / minutes / 60:.3f})",
                 f"peak RSS {rss:.0f} MB", "")
 
-        print("cold start", flush=True)
-        cold, _ = subprocess_probe(COLD_PROBE, w2v, bert, head_path, args.device, str(wav))
-        row("cold start: process start to first prediction", f"{cold:.1f} s", "models on local disk", "")
+        if "cold" not in args.skip:
+            print("cold start", flush=True)
+            for precision in ("fp32", "int8") if cpu else ("fp32",):
+                cold, _ = subprocess_probe(COLD_PROBE, w2v, bert, head_path, args.device, str(wav), precision)
+                row(f"cold start, {precision}: process start to first prediction", f"{cold:.1f} s",
+                    "models and exports on local disk", "")
 
-        offline = load_pipeline("offline", device=args.device)
-        off = timed(lambda: offline(str(wav)))
-        row("offline stack, warm, same clip", f"{off:.2f} s (RTF {off / seconds:.3f})", f"mission {ours:.2f} s",
-            f"{ours / off:.2f}x")
+        if "offline" not in args.skip:
+            offline = load_pipeline("offline", device=args.device)
+            off = timed(lambda: offline(str(wav)))
+            row("offline stack, warm, same clip", f"{off:.2f} s (RTF {off / seconds:.3f})", f"mission {ours:.2f} s",
+                f"{ours / off:.2f}x")
+
+        if cpu and "agreement" not in args.skip:
+            print("int8 agreement", flush=True)
+            agreement(w2v, args.device)
 
     print("\n| measurement | value | baseline (same run) | ratio |\n|---|---|---|---|")
     for r in ROWS:

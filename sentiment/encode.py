@@ -19,34 +19,43 @@ class TextEncoder:
     def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
                  max_length: int = 512, batch_size: int = 32, name: str | None = None, backend: str = "auto",
                  precision: str = "fp32"):
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         if pooling not in POOLINGS:
             raise ValueError(f"Unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
         self.name = name or str(model)
         self.source = str(model)  # what was loaded: Hub id or folder
         self.device = torch.device(device)
+        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.precision = precision
         self.tokenizer = from_pretrained(AutoTokenizer, model)
-        self.model = from_pretrained(AutoModel, model).eval().to(self.device)
-        self.model.requires_grad_(False)
-        if pooling == "pooler" and getattr(self.model, "pooler", None) is None:
-            raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
         self.pooling, self.layers = pooling, tuple(layers)
-        self.config = self.model.config
+        self.config = from_pretrained(AutoConfig, model)
         self.hidden_size = int(self.config.hidden_size)
         self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
         self.batch_size = batch_size
-        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
-        self.precision = precision
-        self.pooled = Pooled(self.model, pooling, self.layers)
-        if self.backend == "onnx":
-            # Padding in the example: a mask of all ones would let the model drop it from the traced graph.
-            given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
-            example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
-            axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
-            self.pooled = onnx_runtime.OnnxModule(self.pooled, example, ["features"], axes, precision,
-                                                  key_extra=f"{pooling}{self.layers}")
-            self.model = None  # ONNX Runtime holds its own copy of the weights
+
+        def load() -> Pooled:
+            encoder = from_pretrained(AutoModel, model).eval().to(self.device).requires_grad_(False)
+            if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
+                raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
+            return Pooled(encoder, pooling, self.layers)
+
+        if self.backend == "torch":
+            self.pooled = load()
+            self.model = self.pooled.model
+            return
+        self.model = None  # ONNX Runtime holds its own copy of the weights
+        identity, loaded = onnx_runtime.weights_identity(self.source), None
+        if identity is None or pooling == "pooler":  # a missing pooler must fail here, not after an export
+            loaded = load()
+            identity = identity or onnx_runtime.weights_sample(loaded)
+        key = onnx_runtime.cache_key("pooled", self.config.to_json_string(), identity, pooling, str(self.layers))
+        # Padding in the example: a mask of all ones would let the model drop it from the traced graph.
+        given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
+        example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
+        axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
+        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision)
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
         """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a
@@ -74,7 +83,7 @@ class Pooled(torch.nn.Module):
 
     def __init__(self, model: torch.nn.Module, pooling: str, layers: Sequence[int]):
         super().__init__()
-        self.model, self.config, self.pooling, self.layers = model, model.config, pooling, tuple(layers)
+        self.model, self.pooling, self.layers = model, pooling, tuple(layers)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor | None = None) -> torch.Tensor:

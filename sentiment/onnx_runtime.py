@@ -2,9 +2,10 @@
 
 Why: on a CPU, ONNX Runtime's matrix products and convolutions run wav2vec2-base about 1.4x faster
 than eager PyTorch with the same argmax (``bench/benchmark.py``). A module is exported once and cached
-on disk under a key made of its class, config, a sample of its weights, the precision and the library
-versions, so later starts only load the file. ``int8`` quantises the weights of every matrix product
-(dynamic quantisation); its agreement with fp32 is measured by ``bench/benchmark.py --agreement``.
+on disk under a key made of what it is, its config, the identity of its weight files, the precision and
+the library versions, so later starts load only that file, not the torch weights. ``int8`` quantises
+the weights of every matrix product (dynamic quantisation); ``bench/benchmark.py`` measures its
+agreement with fp32.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -58,41 +59,67 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SENTIMENT_CACHE") or Path.home() / ".cache" / "sentiment") / "onnx"
 
 
-def cache_key(module: torch.nn.Module, precision: str, extra: str = "") -> str:
-    """Changes whenever the exported file would: class, config, weights (a sample of every tensor),
-    precision, recipe and library versions. Hashing a sample keeps this to milliseconds."""
-    import onnxruntime
-    import transformers
+def weights_identity(source: str) -> str | None:
+    """Who the weight files behind a Hub id or folder are, without loading them: resolved path, size
+    and modification time of each (a Hub snapshot's files are content-addressed blobs). None when the
+    files cannot be found this way (sharded or unusual layouts): then the loaded weights are sampled."""
+    folder = Path(source)
+    if folder.is_dir():
+        files = sorted(p for pattern in ("*.safetensors", "*.bin") for p in folder.glob(pattern))
+    else:
+        from transformers.utils import cached_file
+        try:
+            found = cached_file(source, "model.safetensors", _raise_exceptions_for_missing_entries=False)
+        except OSError:
+            found = None
+        files = [Path(found)] if found else []
+    if not files:
+        return None
+    stats = [(p.resolve(), p.stat()) for p in files]
+    return ";".join(f"{path}:{st.st_size}:{st.st_mtime_ns}" for path, st in stats)
 
+
+def weights_sample(module: torch.nn.Module) -> str:
+    """A fingerprint of loaded weights: a strided sample of every tensor (milliseconds, not seconds)."""
     h = hashlib.sha256()
-    config = getattr(module, "config", None)
-    for part in (type(module).__name__, config.to_json_string() if config is not None else "", extra, precision,
-                 EXPORT_VERSION, torch.__version__, transformers.__version__, onnxruntime.__version__):
-        h.update(str(part).encode() + b"\0")
     for name, tensor in module.state_dict().items():
         flat = tensor.detach().reshape(-1)
         h.update(name.encode() + str(tuple(tensor.shape)).encode())
         h.update(flat[:: max(1, flat.numel() // 4096)].float().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def cache_key(*parts: str) -> str:
+    """Changes whenever the exported file would: the caller's parts (what, config, weights, precision)
+    plus the export recipe and library versions."""
+    import onnxruntime
+    import transformers
+
+    h = hashlib.sha256()
+    for part in (*parts, EXPORT_VERSION, torch.__version__, transformers.__version__, onnxruntime.__version__):
+        h.update(str(part).encode() + b"\0")
     return h.hexdigest()[:24]
 
 
 class OnnxModule:
-    """Calls like the module it was exported from, on numpy or torch inputs; returns torch tensors."""
+    """Calls like the module it was exported from, on numpy or torch inputs; returns torch tensors.
 
-    def __init__(self, module: torch.nn.Module, example: dict[str, torch.Tensor], outputs: Sequence[str],
-                 dynamic: dict[str, dict[int, str]], precision: str = "fp32", key_extra: str = "",
+    ``build`` makes the torch module and is called only when the export is not cached yet, so a warm
+    start never loads the torch weights."""
+
+    def __init__(self, key: str, build: Callable[[], torch.nn.Module], example: dict[str, torch.Tensor],
+                 outputs: Sequence[str], dynamic: dict[str, dict[int, str]], precision: str = "fp32",
                  threads: int | None = None):
         import onnxruntime as ort
 
         self.inputs, self.outputs = list(example), list(outputs)
-        path = cache_dir() / f"{cache_key(module, precision, key_extra)}-{precision}.onnx"
-        if not path.is_file():
-            export(module, example, self.outputs, dynamic, precision, path)
+        self.path = cache_dir() / f"{key}-{precision}.onnx"
+        if not self.path.is_file():
+            export(build(), example, self.outputs, dynamic, precision, self.path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.log_severity_level = 3  # warnings about unused initialisers are not the user's concern
-        self.path = path
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, **inputs: torch.Tensor | np.ndarray) -> list[torch.Tensor]:
         feeds = {k: np.ascontiguousarray(v.cpu().numpy() if torch.is_tensor(v) else v) for k, v in inputs.items()

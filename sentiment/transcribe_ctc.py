@@ -33,8 +33,9 @@ class Window:
 class CTCTranscriber:
     def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
                  chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8,
-                 batch_seconds: float = 40.0, backend: str = "auto", precision: str = "fp32"):
-        from transformers import AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
+                 batch_seconds: float = 40.0, backend: str = "auto", precision: str = "fp32",
+                 max_padding: float | None = None):
+        from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
         self.name = str(model)
         self.device = torch.device(device)
@@ -42,11 +43,12 @@ class CTCTranscriber:
         self.precision = precision
         self.feature_extractor = from_pretrained(AutoFeatureExtractor, model)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
-        self.model = from_pretrained(AutoModelForCTC, model).eval().to(self.device)
         if self.feature_extractor.sampling_rate != SAMPLE_RATE:
             raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
                              f"this package feeds {SAMPLE_RATE} Hz")
-        config = self.config = self.model.config
+        load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device)  # noqa: E731
+        self.model = load() if self.backend == "torch" else None  # ONNX Runtime holds its own copy
+        config = self.config = self.model.config if self.model is not None else from_pretrained(AutoConfig, model)
         self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
         self.conv = list(zip(config.conv_kernel, config.conv_stride))
         # Group-norm models (base-960h) must get no attention mask: pad with zeros instead.
@@ -57,21 +59,28 @@ class CTCTranscriber:
             raise ValueError("chunk_seconds must be more than twice stride_seconds")
         self.batch_size = batch_size
         self.batch_samples = int(batch_seconds * SAMPLE_RATE)  # caps activation memory per forward pass
+        # Share of a window that may be padding when it joins a batch. On a CPU a batch is no faster than
+        # its windows one by one, so only equal windows batch (exact, no wasted work); a GPU gains from any.
+        self.max_padding = (0.0 if self.device.type == "cpu" else 1.0) if max_padding is None else max_padding
         keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
         self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
-        self._onnx = None
-        if self.backend == "onnx":
-            self._onnx = self._export()
-            self.model = None  # ONNX Runtime holds its own copy of the weights
+        self._onnx = self._prepare_onnx(str(model), load) if self.backend == "onnx" else None
 
-    def _export(self) -> onnx_runtime.OnnxModule:
+    def _prepare_onnx(self, source: str, load) -> onnx_runtime.OnnxModule:
+        """The cached export, keyed without loading the torch weights when their files can be named."""
+        identity, loaded = onnx_runtime.weights_identity(source), None
+        if identity is None:
+            loaded = load()
+            identity = onnx_runtime.weights_sample(loaded)
+        key = onnx_runtime.cache_key("ctc-logits", self.config.to_json_string(), identity)
         example = {"input_values": torch.zeros(2, 2 * SAMPLE_RATE)}
         axes = {"input_values": {0: "batch", 1: "samples"}, "logits": {0: "batch", 1: "frames"}}
         if self.use_mask:  # with padding: a mask of all ones would let the model drop it from the traced graph
             example["attention_mask"] = torch.ones(2, 2 * SAMPLE_RATE, dtype=torch.int64)
             example["attention_mask"][1, SAMPLE_RATE:] = 0
             axes["attention_mask"] = {0: "batch", 1: "samples"}
-        return onnx_runtime.OnnxModule(_Logits(self.model), example, ["logits"], axes, self.precision)
+        return onnx_runtime.OnnxModule(key, lambda: _Logits(loaded or load()), example, ["logits"], axes,
+                                       self.precision)
 
     def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         ids = self.frame_ids(waves, self._logits)
@@ -93,12 +102,14 @@ class CTCTranscriber:
                 for i in range(len(waves))]
 
     def _batches(self, windows: list[Window]):
-        """Longest first, so each batch pads little; at most ``batch_size`` windows and
-        ``batch_samples`` padded samples per batch."""
+        """Longest first, so each batch pads little; at most ``batch_size`` windows, ``batch_samples``
+        padded samples and ``max_padding`` of padding in any window per batch."""
         batch: list[Window] = []
         for w in sorted(windows, key=lambda w: w.end - w.start, reverse=True):
             longest = batch[0].end - batch[0].start if batch else w.end - w.start
-            if batch and (len(batch) == self.batch_size or (len(batch) + 1) * longest > self.batch_samples):
+            padding = 1 - (w.end - w.start) / longest
+            if batch and (len(batch) == self.batch_size or (len(batch) + 1) * longest > self.batch_samples
+                          or padding > self.max_padding):
                 yield batch
                 batch = []
             batch.append(w)

@@ -59,20 +59,43 @@ def test_int8_quantises_the_matrix_products_and_stays_close(tiny_ctc):
     assert torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1] > 0.95
 
 
-def test_export_is_cached_and_keyed_by_the_weights(tiny_ctc, tmp_path, monkeypatch, caplog):
-    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path))
+def test_export_is_cached_and_a_warm_start_loads_no_torch_weights(tiny_ctc, tmp_path, monkeypatch, caplog):
+    import shutil
+
+    import transformers
+
+    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path / "cache"))
+    exports = lambda: sum("Preparing" in r.message for r in caplog.records)  # noqa: E731
     with caplog.at_level(logging.WARNING, logger="sentiment.onnx_runtime"):
         first = CTCTranscriber(str(tiny_ctc))
-        assert sum("Preparing" in r.message for r in caplog.records) == 1
-        second = CTCTranscriber(str(tiny_ctc))
-        assert sum("Preparing" in r.message for r in caplog.records) == 1  # loaded, not exported again
-    assert first._onnx.path == second._onnx.path and first._onnx.path.parent == tmp_path / "onnx"
+        assert exports() == 1 and first._onnx.path.parent == tmp_path / "cache" / "onnx"
+
+        def no_weights(*args, **kwargs):
+            raise AssertionError("a warm start loaded the torch weights")
+        with monkeypatch.context() as m:
+            m.setattr(transformers.AutoModelForCTC, "from_pretrained", no_weights)
+            second = CTCTranscriber(str(tiny_ctc))
+        assert exports() == 1 and second._onnx.path == first._onnx.path
+
+        # New weights in the same folder: a new export, never the stale one.
+        copy = tmp_path / "model"
+        shutil.copytree(tiny_ctc, copy)
+        before = CTCTranscriber(str(copy))
+        model = CTCTranscriber(str(copy), backend="torch").model
+        with torch.no_grad():
+            model.lm_head.weight[0, 0] += 1.0
+        model.save_pretrained(copy)
+        after = CTCTranscriber(str(copy))
+        assert exports() == 3 and after._onnx.path != before._onnx.path
+
+
+def test_weights_sample_changes_with_the_weights(tiny_ctc):
     model = CTCTranscriber(str(tiny_ctc), backend="torch").model
-    before = onnx_runtime.cache_key(model, "fp32")
+    before = onnx_runtime.weights_sample(model)
     with torch.no_grad():
         model.lm_head.weight[0, 0] += 1.0
-    assert onnx_runtime.cache_key(model, "fp32") != before
-    assert onnx_runtime.cache_key(model, "int8") != onnx_runtime.cache_key(model, "fp32")
+    assert onnx_runtime.weights_sample(model) != before
+    assert onnx_runtime.cache_key("a", "fp32") != onnx_runtime.cache_key("a", "int8")
 
 
 def test_backend_choice_and_clear_errors():

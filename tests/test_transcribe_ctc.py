@@ -10,7 +10,8 @@ from sentiment.transcribe_ctc import CTCTranscriber
 
 @pytest.fixture(scope="module")
 def ctc(tiny_ctc):
-    return CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
+    """Pads like on a GPU (any length batches), so that the padding paths are exercised."""
+    return CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3, max_padding=1.0)
 
 
 def waves():
@@ -90,6 +91,17 @@ def test_group_norm_model_gets_zero_padding_and_no_mask(ctc):
     batched = ctc.frame_ids(w, ctc._logits)
     np.testing.assert_array_equal(one[2], batched[2])
     assert all((a == b).mean() > 0.75 for a, b in zip(one, batched))
+
+
+def test_on_a_cpu_only_equal_windows_batch_so_results_equal_one_by_one(tiny_ctc):
+    ctc = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
+    assert ctc.max_padding == 0.0
+    w = waves()
+    batches = list(ctc._batches([win for i, wave in enumerate(w) for win in ctc.plan(i, len(wave))]))
+    assert any(len(b) > 1 for b in batches)  # the long clip's full windows
+    assert all(len({win.end - win.start for win in b}) == 1 for b in batches)  # no padding anywhere
+    for one, batched in zip([ctc.frame_ids([x], ctc._logits)[0] for x in w], ctc.frame_ids(w, ctc._logits)):
+        np.testing.assert_array_equal(one, batched)
 
 
 def test_normalisation_ignores_padding(ctc):
