@@ -119,6 +119,9 @@ class OnnxModule:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.log_severity_level = 3  # warnings about unused initialisers are not the user's concern
+        # No busy-waiting between runs: the transcriber's and the encoder's thread pools take turns, and
+        # spinning ones would steal the cores from each other (and from torch) after every call.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, **inputs: torch.Tensor | np.ndarray) -> list[torch.Tensor]:
