@@ -55,7 +55,8 @@ class TextEncoder:
         given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
         example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
         axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
-        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision)
+        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision,
+                                              name=self.name)
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
         """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a

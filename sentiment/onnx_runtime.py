@@ -30,11 +30,8 @@ EXPORT_VERSION = "1"  # bump when the export recipe changes, so old cache entrie
 
 
 def available() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def pick_backend(backend: str | None, device: str, precision: str) -> str:
@@ -109,13 +106,13 @@ class OnnxModule:
 
     def __init__(self, key: str, build: Callable[[], torch.nn.Module], example: dict[str, torch.Tensor],
                  outputs: Sequence[str], dynamic: dict[str, dict[int, str]], precision: str = "fp32",
-                 threads: int | None = None):
+                 threads: int | None = None, name: str = "model"):
         import onnxruntime as ort
 
         self.inputs, self.outputs = list(example), list(outputs)
         self.path = cache_dir() / f"{key}-{precision}.onnx"
         if not self.path.is_file():
-            export(build(), example, self.outputs, dynamic, precision, self.path)
+            export(build(), example, self.outputs, dynamic, precision, self.path, name)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.log_severity_level = 3  # warnings about unused initialisers are not the user's concern
@@ -131,11 +128,10 @@ class OnnxModule:
 
 
 def export(module: torch.nn.Module, example: dict[str, torch.Tensor], outputs: Sequence[str],
-           dynamic: dict[str, dict[int, str]], precision: str, path: Path) -> Path:
+           dynamic: dict[str, dict[int, str]], precision: str, path: Path, name: str = "model") -> Path:
     """Trace ``module`` to ONNX (and quantise for int8) into ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    log.warning("Preparing %s for ONNX Runtime (%s), once; cached in %s", type(module).__name__, precision,
-                path.parent)
+    log.warning("Preparing %s for ONNX Runtime (%s), once; cached in %s", name, precision, path.parent)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
@@ -148,8 +144,12 @@ def export(module: torch.nn.Module, example: dict[str, torch.Tensor], outputs: S
         if precision == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic
             final = Path(tmp) / "int8.onnx"
-            quantize_dynamic(fp32, final, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
-                             per_channel=True)
+            logging.disable(logging.WARNING)  # the quantiser's generic advice, printed to the root logger
+            try:
+                quantize_dynamic(fp32, final, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                                 per_channel=True)
+            finally:
+                logging.disable(logging.NOTSET)
         os.replace(final, path)
     log.warning("Prepared in %.1f s: %s", time.perf_counter() - t0, path.name)
     return path

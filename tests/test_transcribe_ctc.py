@@ -98,8 +98,10 @@ def test_on_a_cpu_only_equal_windows_batch_so_results_equal_one_by_one(tiny_ctc)
     assert ctc.max_padding == 0.0
     w = waves()
     batches = list(ctc._batches([win for i, wave in enumerate(w) for win in ctc.plan(i, len(wave))]))
-    assert any(len(b) > 1 for b in batches)  # the long clip's full windows
     assert all(len({win.end - win.start for win in b}) == 1 for b in batches)  # no padding anywhere
+    assert all(sum(win.end - win.start for win in b) <= ctc.chunk for b in batches)  # at most one window's worth
+    same = [tone(0.5, f, seed=i) for i, f in enumerate((200, 300, 400, 500))]
+    assert [len(b) for b in ctc._batches([ctc.plan(i, len(x))[0] for i, x in enumerate(same)])] == [3, 1]
     for one, batched in zip([ctc.frame_ids([x], ctc._logits)[0] for x in w], ctc.frame_ids(w, ctc._logits)):
         np.testing.assert_array_equal(one, batched)
 
