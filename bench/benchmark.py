@@ -238,6 +238,10 @@ def main() -> None:
                 f"unbatched naive loop {audio / loop:.1f} s audio/s", f"{loop / batched:.2f}x")
             row("  ours one clip at a time", f"{audio / single:.1f} s audio/s", f"ours batched {audio / batched:.1f}",
                 f"{single / batched:.2f}x")
+            if pipe8 is not None:
+                b8 = timed(lambda: pipe8.predict([(SAMPLE_RATE, c) for c in clips]), repeat=1)
+                row("  same batch, opt-in int8", f"{audio / b8:.1f} s audio/s",
+                    f"unbatched naive loop {audio / loop:.1f} s audio/s", f"{loop / b8:.2f}x")
 
         if "cold" not in args.skip:
             print("cold start", flush=True)
