@@ -1,7 +1,7 @@
 """Frozen torch modules run by ONNX Runtime: the fast CPU path, with int8 as an opt-in.
 
-Why: on a CPU, ONNX Runtime's matrix products and convolutions run wav2vec2-base about 1.4x faster
-than eager PyTorch with the same argmax (``bench/benchmark.py``). A module is exported once and cached
+Why: on a CPU, ONNX Runtime runs wav2vec2-base and BERT faster than eager PyTorch, with the same argmax
+(``bench/benchmark.py``, ``tests/test_fullsize.py``). A module is exported once and cached
 on disk under a key made of what it is, its config, the identity of its weight files, the precision and
 the library versions, so later starts load only that file, not the torch weights. ``int8`` quantises
 the weights of every matrix product (dynamic quantisation); ``bench/benchmark.py`` measures its
