@@ -59,12 +59,15 @@ class SentimentHead(nn.Module):
         self.train(was_training)
         return probs
 
-    def check_encoder(self, encoder_name: str, hidden_size: int) -> None:
-        """Refuse features from an encoder this head was not trained on."""
-        if short_name(encoder_name) != short_name(self.info.encoder) or hidden_size != self.info.hidden_size:
+    def check_encoder(self, encoder_name: str, hidden_size: int | None = None) -> None:
+        """Refuse features from an encoder this head was not trained on; ``hidden_size=None`` checks the
+        name only (before the encoder is loaded)."""
+        size_differs = hidden_size is not None and hidden_size != self.info.hidden_size
+        if short_name(encoder_name) != short_name(self.info.encoder) or size_differs:
+            dims = "" if hidden_size is None else f" ({hidden_size} dims)"
             raise EncoderMismatchError(
                 f"This head was trained on the encoder '{self.info.encoder}' ({self.info.hidden_size} dims), "
-                f"but the encoder loaded is '{encoder_name}' ({hidden_size} dims). Load '{self.info.encoder}', "
+                f"but the encoder loaded is '{encoder_name}'{dims}. Load '{self.info.encoder}', "
                 "or train a head for this encoder.")
 
 

@@ -148,7 +148,7 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     config = config or resolve_stack(stack, **options)
     log.info("loading the %s stack: %s", config.stack, config.describe())
     head = load_head(config.head, device=config.device)
-    head.check_encoder(config.encoder_name, head.info.hidden_size)
+    head.check_encoder(config.encoder_name)  # by name, before any large model is loaded
     speed = {"backend": config.backend, "precision": config.precision}
     encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
                           layers=head.info.layers, name=config.encoder_name, **speed)

@@ -79,3 +79,11 @@ def test_not_a_head(tmp_path):
     save_file({"w": torch.zeros(1)}, str(bad), metadata={"format": "other"})
     with pytest.raises(ModelError, match="not a sentiment head"):
         load_head(bad)
+
+
+def test_a_check_by_name_alone_claims_no_size_for_the_encoder():
+    """Before the encoder is loaded only its name is known: the message must not invent its size."""
+    with pytest.raises(EncoderMismatchError) as err:
+        make_head().check_encoder("/models/all-MiniLM-L6-v2")
+    assert "'/models/all-MiniLM-L6-v2'. Load" in str(err.value)
+    make_head().check_encoder("google-bert/bert-base-uncased")  # same name, size unknown yet: accepted
