@@ -26,9 +26,9 @@ ASSETS = ROOT / "assets"
 EXAMPLES = ASSETS / "examples"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
 MAX_SECONDS = 900.0
-# Requests computed at once; the rest wait in the queue. One, on 2 cores: torch already uses both, and
-# PocketSphinx holds the GIL while it decodes, so a second worker adds no speed and starves the server's
-# event loop (uploads and queue joins then time out under load).
+# Requests computed at once; the rest wait in the queue. One, on 2 cores: Whisper (CTranslate2) and the
+# encoder (ONNX Runtime) each already use both cores, so a second worker only splits them (load runs in
+# the README, "The app").
 CONCURRENCY = 1
 QUEUE_SIZE = 64
 log = logging.getLogger("app")

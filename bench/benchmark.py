@@ -143,7 +143,7 @@ print(time.time())  # the moment of the first prediction, before the interpreter
 
 def agreement(w2v: str, device: str) -> None:
     """int8 against fp32: CTC argmax per frame on real speech (full-size wav2vec2, random weights), and
-    labels on the sentiment3 test split through the real MiniLM and the committed offline head."""
+    labels on the sentiment3 test split through the real offline encoder and the committed offline head."""
     from sentiment.labels import LABELS
     from sentiment.stacks import resolve_stack
     from sentiment.text import normalize_text
@@ -156,7 +156,7 @@ def agreement(w2v: str, device: str) -> None:
     row(f"int8 vs fp32: CTC argmax, {len(a)} frames of real speech", f"{(a == b).mean():.1%} of frames agree",
         "full-size wav2vec2-base, random weights", "")
     config = resolve_stack("offline")
-    test = split(load_manifest(SHARED / "data" / "text" / "sentiment3.csv"), "test")
+    test = split(load_manifest(ROOT / "data" / "sentiment3.csv"), "test")
     truth = [LABELS.index(e.label) for e in test]
     head = load_head(config.head)
     preds = {}
@@ -168,7 +168,7 @@ def agreement(w2v: str, device: str) -> None:
     same = (preds["fp32"] == preds["int8"]).mean()
     f1 = {k: scores(truth, v)["macro_f1"] for k, v in preds.items()}
     row(f"int8 vs fp32: labels, sentiment3 test ({len(test)} texts)", f"{same:.1%} of labels agree",
-        f"macro-F1 fp32 {f1['fp32']:.3f}, int8 {f1['int8']:.3f}", "real MiniLM + offline head")
+        f"macro-F1 fp32 {f1['fp32']:.3f}, int8 {f1['int8']:.3f}", f"real {config.encoder_name} + offline head")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from .errors import SentimentError
 from .labels import LABELS
 from .onnx_runtime import BACKENDS, PRECISIONS
 from .stacks import ENV, STACKS
+from .transcribe import TRANSCRIBERS
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -50,10 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         g = s.add_argument_group("models (each also settable by an environment variable)")
         g.add_argument("--stack", choices=STACKS, help=f"model stack; default auto: slue when its head is "
                        f"present, else offline [{ENV['stack']}]")
-        g.add_argument("--transcriber", choices=("wav2vec2", "pocketsphinx"),
+        g.add_argument("--transcriber", choices=TRANSCRIBERS,
                        help=f"override the stack's transcriber [{ENV['transcriber']}]")
-        g.add_argument("--asr-model", help=f"CTC model: Hub id or folder [{ENV['asr_model']}]")
-        g.add_argument("--encoder", help=f"text encoder: Hub id or folder [{ENV['encoder']}]")
+        g.add_argument("--asr-model", help="the transcriber's model: for whisper a CTranslate2 folder or size name "
+                       f"(default the bundled tiny.en), for wav2vec2 a CTC Hub id or folder [{ENV['asr_model']}]")
+        g.add_argument("--encoder", help="text encoder: Hub id or folder; 'mpnet' and 'minilm' are bundled "
+                       f"[{ENV['encoder']}]")
         g.add_argument("--head", help=f"head .safetensors file [{ENV['head']}]")
         g.add_argument("--device", help=f"auto, cpu, cuda, cuda:1 ... (default auto) [{ENV['device']}]")
         g.add_argument("--backend", choices=BACKENDS, help="auto: ONNX Runtime on a CPU (faster, exported once "

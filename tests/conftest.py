@@ -114,6 +114,13 @@ def full_bert(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sphinx():
+def whisper():
+    """The offline stack's transcriber: the bundled Whisper tiny.en."""
     from sentiment.transcribe import load_transcriber
-    return load_transcriber("pocketsphinx")
+    return load_transcriber("whisper")
+
+
+def with_noise(wave: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    """White noise added at ``snr_db`` below the wave's own power."""
+    noise = np.random.default_rng(seed).standard_normal(wave.size).astype(np.float32)
+    return wave + noise * np.sqrt(np.mean(wave ** 2) / 10 ** (snr_db / 10))

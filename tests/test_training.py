@@ -133,7 +133,7 @@ def test_training_learns_minority_classes_and_stops_early():
     y = torch.tensor([1] * 300 + [0] * 50 + [2] * 50)  # three-quarters Neutral, like SLUE
     x = torch.randn(len(y), 16, generator=g) + 3.0 * torch.nn.functional.one_hot(y, 16).float()
     head, history = train_head(x[::2], y[::2], x[1::2], y[1::2], HeadInfo(encoder="e", hidden_size=16),
-                               TrainConfig(max_epochs=200, patience=5))
+                               TrainConfig(lr=1e-3, max_epochs=200, patience=5))
     pred = head.probabilities(x[1::2]).argmax(1)
     assert scores(y[1::2].tolist(), pred.tolist())["macro_f1"] > 0.8
     assert set(pred.tolist()) == {0, 1, 2}

@@ -75,6 +75,15 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
     text_pred = pipe.classify([e.text for e in examples]).argmax(1).tolist()
     metrics["text_same_clips"] = {k: v for k, v in scores([label_id(e.label) for e in examples], text_pred).items()
                                   if k in ("n", "accuracy", "macro_f1")}
-    metrics["wer"] = float(jiwer.wer([r["reference"] or "<empty>" for r in rows],
-                                     [r["transcript"] for r in rows]))
+    metrics["wer"] = word_error_rate([r["reference"] for r in rows], [r["transcript"] for r in rows])
     return metrics, rows
+
+
+def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """jiwer's WER after our normalisation and Whisper's English number normaliser on both sides, so that
+    "10" and "ten" count as the same word (Whisper writes numbers as digits)."""
+    from transformers.models.whisper.english_normalizer import EnglishNumberNormalizer
+
+    numbers = EnglishNumberNormalizer()
+    norm = lambda s: numbers(normalize_text(s))  # noqa: E731
+    return float(jiwer.wer([norm(r) or "<empty>" for r in references], [norm(h) for h in hypotheses]))

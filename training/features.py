@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from sentiment.encode import TextEncoder
-from sentiment.hub import sha256
+from sentiment.bundled import sha256
 from sentiment.text import NORMALIZATION, normalize_text
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import torch
 
-from sentiment.encode import TextEncoder
+from sentiment.encode import POOLINGS, TextEncoder
 from sentiment.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
 from sentiment.stacks import resolve_stack
-from sentiment.transcribe import load_transcriber
+from sentiment.pipeline import transcriber_options
+from sentiment.transcribe import TRANSCRIBERS, load_transcriber
 
 from . import data as datasets
 from .evaluate import evaluate_pipeline, majority_baseline, scores
@@ -38,9 +39,9 @@ from .train import TrainConfig, best_epoch, train_head
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 RECIPES = {  # per-stack defaults, found on each stack's dev split
-    "offline": {"data": SHARED / "text" / "sentiment3.csv", "speech": SHARED / "speech" / "tts" / "manifest.csv",
-                "layers": [-3, -2, -1]},
-    "slue": {"data": None, "speech": None, "layers": [-1]},
+    "offline": {"data": ROOT / "data" / "sentiment3.csv", "speech": SHARED / "speech" / "tts" / "manifest.csv",
+                "pooling": "mean", "layers": [-4, -3, -2, -1]},
+    "slue": {"data": None, "speech": None, "pooling": "mean", "layers": [-1]},
 }
 log = logging.getLogger("training")
 
@@ -51,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--stack", choices=("offline", "slue"), required=True, help="which stack's head to train")
     src = p.add_argument_group("data")
     src.add_argument("--data", type=Path, help="text manifest (CSV/TSV/JSONL: text,label,split); default: "
-                     "the stack's (offline: ../shared/data/text/sentiment3.csv; slue: SLUE-VoxCeleb)")
+                     "the stack's (offline: data/sentiment3.csv; slue: SLUE-VoxCeleb)")
     src.add_argument("--speech", type=Path, help="spoken test manifest (audio,text,label) for the pipeline "
                      "evaluation; default offline: ../shared/data/speech/tts/manifest.csv; slue: SLUE's test audio")
     src.add_argument("--slue-dir", type=Path, help="local SLUE-VoxCeleb folder (slue-voxceleb_*.tsv, *_raw/*.flac)")
@@ -60,9 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     src.add_argument("--skip-pipeline", action="store_true", help="text evaluation only (no audio needed)")
     mod = p.add_argument_group("models (default: the stack's)")
     mod.add_argument("--encoder", help="text encoder: Hub id or folder")
-    mod.add_argument("--transcriber", choices=("wav2vec2", "pocketsphinx"))
-    mod.add_argument("--asr-model", help="CTC model for the pipeline evaluation: Hub id or folder")
-    mod.add_argument("--pooling", default="mean", choices=("mean", "cls", "pooler"))
+    mod.add_argument("--transcriber", choices=TRANSCRIBERS)
+    mod.add_argument("--asr-model", help="transcriber model for the pipeline evaluation: Hub id or folder")
+    mod.add_argument("--pooling", choices=POOLINGS, help="default: the stack's")
     mod.add_argument("--layers", type=int, nargs="+", help="hidden states to average (default: the stack's)")
     mod.add_argument("--device", help="auto, cpu, cuda ...")
     hp = p.add_argument_group("training")
@@ -107,6 +108,7 @@ def main(argv=None) -> dict:
                            encoder=args.encoder, device=args.device, require_head=False)
     train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
     layers = tuple(args.layers or RECIPES[args.stack]["layers"])
+    args.pooling = args.pooling or RECIPES[args.stack]["pooling"]
     text, speech, source = load_examples(args)
     counts = {s: dict(Counter(e.label for e in datasets.split(text, s))) for s in ("train", "dev", "test")}
     log.info("data: %s %s; spoken test recordings: %d", source, counts, len(speech))
@@ -139,7 +141,9 @@ def main(argv=None) -> dict:
     out = args.assets / config.stack
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
-        transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device)
+        transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device,
+                                       **transcriber_options(config))
+        metrics["models"]["transcriber"] = transcriber.name
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
         metrics["pipeline"], rows = evaluate_pipeline(pipe, speech)

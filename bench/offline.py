@@ -1,0 +1,141 @@
+"""Benchmark the offline stack beside its baselines, in one run (run by hand; about 5 minutes on 2 cores).
+
+    python bench/offline.py [--repeat 3] [--skip cold]
+
+On the 5-10 s clips of ../shared (the three real LibriVox recordings of that length and the first 12
+spoken sentences of that length), warm, median of ``--repeat`` runs per clip:
+- ours: the whole offline pipeline (decode → Whisper tiny.en → encoder → head), as the app runs it;
+- faster-whisper called the way its README shows (``WhisperModel(...).transcribe(path, beam_size=5)``,
+  default options otherwise), the same bundled tiny.en: transcription only;
+- PocketSphinx (the transcriber the offline stack had before; ``pip install pocketsphinx==5.1.1``),
+  plain ``Decoder`` on the whole clip: transcription only.
+Then the cold start of ``python app.py``: process start until the page answers (models on disk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment import bundled, load_pipeline  # noqa: E402
+from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
+
+SPEECH = ROOT.parent / "shared" / "data" / "speech"
+
+
+def clips(lo: float = 5.0, hi: float = 10.0, n_tts: int = 12) -> list[Path]:
+    real = sorted((SPEECH / "real").glob("*.wav"))
+    with open(SPEECH / "tts" / "manifest.csv", newline="") as f:
+        tts = [SPEECH / "tts" / r["audio"] for r in csv.DictReader(f)]
+    length = lambda p: len(load_audio(p)) / SAMPLE_RATE  # noqa: E731
+    return [p for p in real if lo <= length(p) <= hi] + [p for p in tts if lo <= length(p) <= hi][:n_tts]
+
+
+def rtf(fn, paths: list[Path], repeat: int) -> float:
+    """Sum over clips of the median time of ``fn(path)``, over the clips' total duration."""
+    fn(paths[0])  # warm-up
+    total = 0.0
+    for p in paths:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn(p)
+            times.append(time.perf_counter() - t0)
+        total += statistics.median(times)
+    return total / sum(len(load_audio(p)) / SAMPLE_RATE for p in paths)
+
+
+def faster_whisper_readme():
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(bundled.whisper_tiny_en()), device="cpu", compute_type="int8")
+    return lambda path: [s.text for s in model.transcribe(str(path), beam_size=5)[0]]
+
+
+def pocketsphinx_plain():
+    try:
+        from pocketsphinx import Decoder
+    except ImportError:
+        return None
+    decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+
+    def run(path):
+        pcm = (np.clip(load_audio(path), -1, 1) * 32767).astype("<i2").tobytes()
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        return decoder.hyp().hypstr if decoder.hyp() else ""
+    return run
+
+
+def cold_start(repeat: int) -> list[float]:
+    """Seconds from ``python app.py`` to the first answer of its page, models already on disk."""
+    times = []
+    for _ in range(repeat):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while time.perf_counter() - t0 < 120:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+                    times.append(time.perf_counter() - t0)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError("app.py exited before it served its page")
+                    time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.wait()
+    return times
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme"))
+    args = p.parse_args()
+    paths = clips()
+    seconds = sum(len(load_audio(c)) / SAMPLE_RATE for c in paths)
+    print(f"{len(paths)} clips of 5-10 s, {seconds:.1f} s of audio\n")
+    pipe = load_pipeline("offline", device="cpu")
+    ours = rtf(pipe, paths, args.repeat)
+    print("| what | real-time factor | ratio to ours |\n|---|---|---|")
+    print(f"| ours: whole offline pipeline ({pipe.models['transcriber']} → {pipe.models['encoder']} → head) "
+          f"| {ours:.3f} | 1.00 |")
+    others = {"readme": ("faster-whisper as its README shows (beam 5, defaults), transcription only",
+                         faster_whisper_readme),
+              "pocketsphinx": ("PocketSphinx, plain decoder, transcription only", pocketsphinx_plain)}
+    for key, (what, make) in others.items():
+        if key in args.skip:
+            continue
+        fn = make()
+        if fn is None:
+            print(f"| {what} | not installed | |")
+            continue
+        value = rtf(fn, paths, args.repeat)
+        print(f"| {what} | {value:.3f} | {value / ours:.2f}x ours |")
+    if "cold" not in args.skip:
+        times = cold_start(3)
+        print(f"\ncold start of `python app.py` to its page answering: median {statistics.median(times):.1f} s "
+              f"({', '.join(f'{t:.1f}' for t in times)})")
+
+
+if __name__ == "__main__":
+    main()
