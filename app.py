@@ -20,6 +20,7 @@ import gradio as gr
 import sentiment
 from sentiment.errors import SentimentError
 from sentiment.labels import LABELS
+from sentiment.timeline import plot_timeline
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -55,6 +56,18 @@ def _audio_path(audio) -> str:
 def _stack_line(models: dict) -> str:
     return (f"Answered by the **{models['stack']}** stack: {models['transcriber']} → {models['encoder']} "
             f"→ head ({models['head']})")
+
+
+def summary_markdown(result: sentiment.Prediction) -> str:
+    """The summary of a recording with several segments, for people: shares, counts, strongest segments."""
+    s = result.summary
+    lines = ["**Speaking time**: " + " · ".join(f"{k} {v:.0%}" for k, v in s.speaking_time.items()),
+             "**Segments**: " + " · ".join(f"{k} {v}" for k, v in s.counts.items())]
+    for name, i in (("Most negative", s.most_negative), ("Most positive", s.most_positive)):
+        if i is not None:
+            seg = result.segments[i]
+            lines.append(f"**{name}** ({seg.start:.1f}-{seg.end:.1f} s, {seg.confidences[seg.label]:.2f}): {seg.text}")
+    return "  \n".join(lines)
 
 
 def evaluation_view(stack: str) -> tuple[str, list[list], list[list], list[str]]:
@@ -93,11 +106,16 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
         result = _run(pipe, _audio_path(audio))
         segments = [[s.start, s.end, s.text, s.label, round(s.confidences[s.label], 3)] for s in result.segments]
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
-        return (result.confidences, result.transcript, gr.update(value=segments, visible=bool(segments)),
+        several = len(result.segments) > 1
+        figure = plot_timeline(result.segments, result.label, result.confidences[result.label],
+                               result.duration) if several else None
+        return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
+                gr.update(value=summary_markdown(result) if several else "", visible=several),
+                gr.update(value=segments, visible=bool(segments)),
                 f"{_stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
     def predict(audio) -> dict:
-        """One audio file in; label, confidences, transcript, segments, models and timings out."""
+        """One audio file in; label, confidences, transcript, segments, summary, models and timings out."""
         return _run(pipe, _audio_path(audio)).to_dict()
 
     def predict_text(text: str) -> dict:
@@ -120,9 +138,12 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                     transcript = gr.Textbox(label="Transcript", lines=3, interactive=False, elem_id="transcript")
                     stack_info = gr.Markdown(f"Stack: **{stack}** ({pipe.models['transcriber']} → "
                                              f"{pipe.models['encoder']})")
+            timeline = gr.Plot(label="Sentiment over time", visible=False, elem_id="timeline")
+            summary = gr.Markdown(visible=False, elem_id="summary")
             segments = gr.Dataframe(headers=["start (s)", "end (s)", "text", "label", "confidence"],
                                     label="Segments", visible=False, interactive=False, wrap=True)
-            button.click(analyse, audio, [label, transcript, segments, stack_info], api_visibility="private")
+            button.click(analyse, audio, [label, transcript, timeline, summary, segments, stack_info],
+                         api_visibility="private")
         with gr.Tab("Evaluation", elem_id="evaluation"):
             gr.Markdown(f"## How the {stack} stack was evaluated\n{description}")
             if summary:

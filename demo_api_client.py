@@ -42,8 +42,22 @@ def main(argv=None) -> int:
     print(f"transcript: {result['transcript']}")
     for s in result["segments"]:
         print(f"  {s['start']:7.2f}-{s['end']:7.2f}  {s['label']:<8} {s['text']}")
+    if result.get("summary"):
+        print(summary_line(result["summary"], result["segments"]))
     print(f"models: {result['models']}")
     return 0
+
+
+def summary_line(summary: dict, segments: list[dict]) -> str:
+    """Speaking time and segments per label, and the strongest segment of each pole."""
+    shares = "  ".join(f"{k} {v:.0%}" for k, v in summary["speaking_time"].items())
+    counts = " / ".join(f"{v} {k}" for k, v in summary["counts"].items())
+    line = f"summary: speaking time {shares}; segments {counts}"
+    for pole in ("most_negative", "most_positive"):
+        i = summary[pole]
+        if i is not None and segments:
+            line += f"\n  {pole.replace('_', ' ')}: {segments[i]['start']:.1f}-{segments[i]['end']:.1f} s {segments[i]['text']}"
+    return line
 
 
 if __name__ == "__main__":

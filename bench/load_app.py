@@ -32,12 +32,13 @@ def bad_inputs(folder: Path) -> list[tuple[Path, str]]:
     return [(folder / "notes.wav", "not audio"), (folder / "silence.wav", "silent"), (folder / "click.wav", "too short")]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(concurrency: int | None = None) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
+    extra = ["--concurrency", str(concurrency)] if concurrency else []
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *extra], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(240):
@@ -64,11 +65,12 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--requests", type=int, default=25, help="requests per client")
     p.add_argument("--url", help="an app that is already running (default: start one)")
+    p.add_argument("--concurrency", type=int, help="the started app's --concurrency (default: the app's)")
     args = p.parse_args()
     goods = sorted((ROOT / "assets" / "examples").glob("*.flac"))
     with tempfile.TemporaryDirectory() as tmp:
         bads = bad_inputs(Path(tmp))
-        proc, url = (None, args.url) if args.url else start_server()
+        proc, url = (None, args.url) if args.url else start_server(args.concurrency)
         results, lock = [], threading.Lock()
 
         def worker(k: int) -> None:

@@ -9,7 +9,8 @@ spoken sentences of that length), warm, median of ``--repeat`` runs per clip:
   default options otherwise), the same bundled tiny.en: transcription only;
 - PocketSphinx (the transcriber the offline stack had before; ``pip install pocketsphinx==5.1.1``),
   plain ``Decoder`` on the whole clip: transcription only.
-Then the cold start of ``python app.py``: process start until the page answers (models on disk).
+The text stage alone (encoder and pooling on one 20-word transcript), MPNet against MiniLM. Then the cold
+start of ``python app.py``: process start until the page answers (models on disk).
 """
 
 from __future__ import annotations
@@ -80,6 +81,25 @@ def pocketsphinx_plain():
     return run
 
 
+def text_stage(pipe) -> None:
+    from sentiment.encode import TextEncoder
+
+    sentence = "i bought this for my daughter and honestly the battery lasts all day which is more than i expected"
+    minilm = TextEncoder(str(bundled.minilm()), layers=(-3, -2, -1), name=bundled.MINILM.model_id)
+    times = {}
+    for name, encoder in ((pipe.encoder.name, pipe.encoder), (minilm.name, minilm)):
+        encoder.encode([sentence])
+        runs = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            encoder.encode([sentence])
+            runs.append(time.perf_counter() - t0)
+        times[name] = statistics.median(runs)
+    (a, ta), (b, tb) = times.items()
+    print(f"\ntext stage, one {len(sentence.split())}-word transcript (median of 20): {a} {ta * 1000:.1f} ms, "
+          f"{b} {tb * 1000:.1f} ms ({ta / tb:.1f}x)")
+
+
 def cold_start(repeat: int) -> list[float]:
     """Seconds from ``python app.py`` to the first answer of its page, models already on disk."""
     times = []
@@ -109,7 +129,7 @@ def cold_start(repeat: int) -> list[float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme"))
+    p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme", "text"))
     args = p.parse_args()
     paths = clips()
     seconds = sum(len(load_audio(c)) / SAMPLE_RATE for c in paths)
@@ -131,6 +151,8 @@ def main() -> None:
             continue
         value = rtf(fn, paths, args.repeat)
         print(f"| {what} | {value:.3f} | {value / ours:.2f}x ours |")
+    if "text" not in args.skip:
+        text_stage(pipe)
     if "cold" not in args.skip:
         times = cold_start(3)
         print(f"\ncold start of `python app.py` to its page answering: median {statistics.median(times):.1f} s "

@@ -38,7 +38,7 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
         if len(source) != 2:
             raise UnreadableAudioError("Audio arrays must come as a (sample_rate, samples) pair.")
         rate, samples = source
-        mono, rate = _array_to_mono(samples), int(rate)
+        mono, rate = to_mono(samples), int(rate)
         _check_duration(len(mono) / max(rate, 1), max_seconds)
     elif isinstance(source, (bytes, bytearray)):
         mono, rate = _decode(bytes(source), max_seconds, name="the uploaded data")
@@ -98,7 +98,7 @@ def _minutes(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def _array_to_mono(samples) -> np.ndarray:
+def to_mono(samples) -> np.ndarray:
     """Integer PCM is scaled to [-1, 1]; 2-D input is (samples, channels), or (channels, samples)
     when the first axis is short (up to 8) and the second long."""
     a = np.asarray(samples)

@@ -18,7 +18,8 @@ from .encode import TextEncoder
 from .errors import ModelError, NoSpeechError, SentimentError
 from .head import SentimentHead, load_head
 from .labels import LABELS
-from .segments import split_transcript
+from .segments import Span, split_transcript
+from .summary import Summary, summarize
 from .stacks import StackConfig, resolve_stack
 from .text import normalize_text
 from .transcribe import Transcriber, Transcript, load_transcriber
@@ -40,7 +41,8 @@ class Prediction:
     transcript: str
     label: str
     confidences: dict[str, float]  # all three labels, in LABELS order, summing to 1
-    segments: list[Segment] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)  # recordings over segment_seconds
+    summary: Summary | None = None  # audio only; a short recording is one segment of itself
     duration: float | None = None  # seconds of audio; None for text input
     models: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -76,14 +78,19 @@ class SentimentPipeline:
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
         spans = split_transcript(transcript) if duration > self.segment_seconds else []
         if len(spans) > 1:
-            probs = self.classify([s.text for s in spans])
-            weights = torch.tensor([s.n_words for s in spans], dtype=torch.float32)
-            overall = (probs * weights[:, None]).sum(0) / weights.sum()
-            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
+            segments = self.label_spans(spans)
+            label, confidences = overall(segments)
         else:
-            overall, segments = self.classify([transcript.text])[0], []
-        return Prediction(transcript.text, *_label(overall), segments=segments, duration=round(duration, 3),
-                          models=dict(self.models))
+            segments = []
+            label, confidences = _label(self.classify([transcript.text])[0])
+        whole = [Segment(0.0, round(duration, 3), transcript.text, label, confidences)]
+        return Prediction(transcript.text, label, confidences, segments=segments, summary=summarize(segments or whole),
+                          duration=round(duration, 3), models=dict(self.models))
+
+    def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
+        """Each timed span of text labelled: the one step the file path and the live path share."""
+        probs = self.classify([s.text for s in spans]) if spans else []
+        return [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
 
     # -- entry points ---------------------------------------------------------------------------
     def __call__(self, source: AudioSource) -> Prediction:
@@ -134,6 +141,13 @@ class SentimentPipeline:
         """(len(texts), 3) probabilities, in LABELS order."""
         features = self.encoder.encode([normalize_text(t) for t in texts])
         return self.head.probabilities(features).cpu()
+
+
+def overall(segments: Sequence[Segment]) -> tuple[str, dict[str, float]]:
+    """The label and confidences of several segments: their probabilities' mean, weighted by words."""
+    probs = torch.tensor([[s.confidences[name] for name in LABELS] for s in segments], dtype=torch.float32)
+    weights = torch.tensor([max(1, len(s.text.split())) for s in segments], dtype=torch.float32)
+    return _label((probs * weights[:, None]).sum(0) / weights.sum())
 
 
 def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:

@@ -20,10 +20,27 @@ class Span:
 
 
 def split_transcript(transcript: Transcript, pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:
-    """Whisper's phrases as they are; otherwise ``split_words``."""
+    """Whisper's phrases, joined into sentences; otherwise ``split_words``."""
     if transcript.phrases:
-        return [Span(p.start, p.end, p.text) for p in transcript.phrases]
+        return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
     return split_words(transcript.words, pause, max_seconds)
+
+
+def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
+    """Whisper's timed segments often end mid-sentence ("... might be prudently in" | "his power to do for
+    them."), and half a sentence can carry the opposite sentiment: a segment that does not end a sentence
+    is joined with the next, as long as the whole stays within ``max_seconds``."""
+    out: list[Span] = []
+    for span in spans:
+        last = out[-1] if out else None
+        if last and not last.text.rstrip().endswith(_SENTENCE_ENDS) and span.end - last.start <= max_seconds:
+            out[-1] = Span(last.start, span.end, f"{last.text} {span.text}")
+        else:
+            out.append(span)
+    return out
+
+
+_SENTENCE_ENDS = (".", "!", "?", "…", '."', '!"', '?"')
 
 
 def split_words(words: list[Word], pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:

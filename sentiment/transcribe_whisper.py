@@ -9,7 +9,7 @@ Decoding options, chosen by measurement on ../shared's spoken sentences and real
 - greedy (``beam_size=1``): beam search 5 lowered WER on the 240 spoken sentences only from 0.111 to
   0.098, not at all on the real recordings, and cost 28 % more time; sentiment does not need it.
 - segment timestamps kept (``without_timestamps=False``): Whisper's own segments, with their start and
-  end, become the sentiment segments of long recordings; they cost about 20 % on clips, and the real
+  end, become the sentiment segments of long recordings (joined into sentences, ``segments.py``); they cost about 20 % on clips, and the real
   recordings' WER was better with them (0.050 against 0.075).
 - no conditioning on the previous window's text: it lets one error repeat through a long recording.
 - no word timestamps: they add a cross-attention alignment pass and nothing here uses them.

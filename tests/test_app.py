@@ -12,6 +12,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 import app
+from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.pipeline import load_pipeline
 from sentiment.text import normalize_text
@@ -41,13 +42,30 @@ def spoken_clip():
 def test_predict_a_spoken_clip(client):
     path, reference = spoken_clip()
     result = client.predict(handle_file(str(path)), api_name="/predict")
-    assert set(result) == {"transcript", "label", "confidences", "segments", "duration", "models", "timings"}
+    assert set(result) == {"transcript", "label", "confidences", "segments", "summary", "duration", "models",
+                           "timings"}
+    assert result["summary"]["counts"][result["label"]] == 1  # a short clip is one segment of itself
     words = set(reference.split())
     heard = set(normalize_text(result["transcript"]).split())
     assert len(words & heard) >= 0.8 * len(words), (reference, result["transcript"])
     assert result["label"] in LABELS and list(result["confidences"]) == list(LABELS)
     assert sum(result["confidences"].values()) == pytest.approx(1.0, abs=1e-4)
     assert result["models"]["stack"] == "offline" and result["timings"]["transcribe"] > 0
+
+
+def test_a_long_recording_has_segments_and_a_summary(client, tmp_path):
+    folder = shared_path("data", "speech", "real")
+    clips = [load_audio(folder / f"sense_and_sensibility_01_austen_64kb-0{n}.wav") for n in (870, 890, 920)]
+    gap = np.zeros(SR // 4, np.float32)
+    wave = np.concatenate([x for c in clips for x in (c, gap)])
+    assert 15 < wave.size / SR < 20  # segmented (over 15 s), within the test server's 20 s limit
+    sf.write(tmp_path / "long.wav", wave, SR)
+    result = client.predict(handle_file(str(tmp_path / "long.wav")), api_name="/predict")
+    segments, summary = result["segments"], result["summary"]
+    assert len(segments) >= 2 and sum(summary["counts"].values()) == len(segments)
+    assert summary["seconds"] == pytest.approx(sum(s["end"] - s["start"] for s in segments), abs=0.01)
+    assert sum(summary["speaking_time"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert all(set(s) == {"start", "end", "text", "label", "confidences"} for s in segments)
 
 
 @pytest.mark.parametrize("text,label", [("i love this it is wonderful and i am so happy", "Positive"),

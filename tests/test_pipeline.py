@@ -12,6 +12,8 @@ from sentiment.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
 from sentiment.pipeline import SentimentPipeline, load_pipeline
 from sentiment.stacks import resolve_stack
+from sentiment.segments import Span, join_sentences
+from sentiment.summary import summarize
 from sentiment.transcribe import Phrase, Transcript, Word
 from sentiment.transcribe_ctc import CTCTranscriber
 
@@ -38,7 +40,7 @@ def test_prediction_has_everything(pipe):
     assert set(result.timings) >= {"audio", "transcribe", "classify"}
     assert result.models["transcriber"].endswith("tiny-ctc0") and result.models["stack"] == "offline"
     d = result.to_dict()
-    assert set(d) == {"transcript", "label", "confidences", "segments", "duration", "models", "timings"}
+    assert set(d) == {"transcript", "label", "confidences", "segments", "summary", "duration", "models", "timings"}
 
 
 def test_stages_compose_to_the_call(pipe):
@@ -92,11 +94,25 @@ def test_whisper_phrases_are_the_segments(pipe):
     probs = pipe.classify([p.text for p in phrases])
     expected = (probs * torch.tensor([3.0, 4.0, 1.0])[:, None]).sum(0) / 8  # weighted by words
     assert list(result.confidences.values()) == pytest.approx(expected.tolist(), abs=1e-5)
+    assert result.summary == summarize(result.segments) and sum(result.summary.counts.values()) == 3
+    assert result.summary.seconds == pytest.approx(2.4 + 6.7 + 1.0)
+    assert result.to_dict()["summary"]["counts"] == result.summary.counts  # JSON-ready for the API
 
 
-def test_short_recordings_have_no_segments(pipe):
+def test_whisper_segments_that_end_mid_sentence_are_joined():
+    spans = [Span(0.0, 5.5, "And Mr. Dashwood might be prudently in"), Span(5.5, 8.4, "his power to help."),
+             Span(8.4, 14.8, "Unless he was"), Span(14.8, 24.0, "cold-hearted, and selfish."), Span(24.0, 25.0, "No!")]
+    assert [(s.start, s.end) for s in join_sentences(spans)] == [(0.0, 8.4), (8.4, 14.8), (14.8, 24.0), (24.0, 25.0)]
+    assert join_sentences(spans)[0].text == "And Mr. Dashwood might be prudently in his power to help."
+    assert len(join_sentences(spans, max_seconds=5.0)) == 5  # never longer than max_seconds
+
+
+def test_short_recordings_have_no_segments_and_summarise_as_one(pipe):
     transcript = timed([("i", 0.5, 0.7), ("love", 3.0, 3.3)])
-    assert pipe.postprocess(transcript, duration=4.0).segments == []
+    result = pipe.postprocess(transcript, duration=4.0)
+    assert result.segments == []
+    assert result.summary.seconds == 4.0 and result.summary.counts[result.label] == 1
+    assert result.summary.speaking_time[result.label] == 1.0
 
 
 def test_no_words_is_no_speech(pipe):
