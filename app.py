@@ -13,6 +13,8 @@ import argparse
 import json
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +22,7 @@ import gradio as gr
 import sentiment
 from sentiment.errors import SentimentError
 from sentiment.labels import LABELS
+from sentiment.live import LiveSession
 from sentiment.timeline import plot_timeline
 
 ROOT = Path(__file__).resolve().parent
@@ -27,11 +30,14 @@ ASSETS = ROOT / "assets"
 EXAMPLES = ASSETS / "examples"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
 MAX_SECONDS = 900.0
-# Requests computed at once; the rest wait in the queue. One, on 2 cores: Whisper (CTranslate2) and the
-# encoder (ONNX Runtime) each already use both cores, so a second worker only splits them (load runs in
-# the README, "The app").
-CONCURRENCY = 1
+# Requests computed at once; the rest wait in the queue. Two: Whisper (CTranslate2) and the encoder (ONNX
+# Runtime) release the GIL, so a second request overlaps with the first. Measured with
+# bench/load_app.py (8 clients x 25 requests, 2 cores): 64.6 s with two, 76.4 s with one.
+CONCURRENCY = 2
 QUEUE_SIZE = 64
+# Live streams at once. A stream holds its worker for as long as it lasts, so streams have their own
+# limit, apart from uploads and API calls; a slot not fed for LIVE_IDLE seconds (a closed tab) frees itself.
+LIVE_SLOTS, LIVE_SECONDS, LIVE_IDLE, LIVE_BEHIND = 2, 600, 15.0, 3.0
 log = logging.getLogger("app")
 
 
@@ -58,16 +64,48 @@ def _stack_line(models: dict) -> str:
             f"→ head ({models['head']})")
 
 
-def summary_markdown(result: sentiment.Prediction) -> str:
+def summary_markdown(s, segments) -> str:
     """The summary of a recording with several segments, for people: shares, counts, strongest segments."""
-    s = result.summary
     lines = ["**Speaking time**: " + " · ".join(f"{k} {v:.0%}" for k, v in s.speaking_time.items()),
              "**Segments**: " + " · ".join(f"{k} {v}" for k, v in s.counts.items())]
     for name, i in (("Most negative", s.most_negative), ("Most positive", s.most_positive)):
         if i is not None:
-            seg = result.segments[i]
+            seg = segments[i]
             lines.append(f"**{name}** ({seg.start:.1f}-{seg.end:.1f} s, {seg.confidences[seg.label]:.2f}): {seg.text}")
     return "  \n".join(lines)
+
+
+class LiveSlots:
+    """Which browser sessions hold a live slot (by Gradio's session hash; no audio, nothing on disk)."""
+
+    def __init__(self, n: int, idle: float = LIVE_IDLE):
+        self.n, self.idle, self.seen, self.lock = n, idle, {}, threading.Lock()
+
+    def take(self, key: str) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.seen = {k: t for k, t in self.seen.items() if now - t < self.idle}
+            if key in self.seen or len(self.seen) < self.n:
+                self.seen[key] = now
+                return True
+            return False
+
+    def release(self, key: str) -> None:
+        with self.lock:
+            self.seen.pop(key, None)
+
+
+def live_view(session: LiveSession, final: bool = False) -> tuple:
+    """(running label, transcript markdown, status line) of a live session."""
+    rows = [f"`{u.start:6.1f}-{u.end:6.1f} s` **{u.label}** ({u.confidences[u.label]:.2f}) {u.text}"
+            for u in session.utterances]
+    transcript = "  \n".join(rows) or "*(nothing yet: speak, then pause)*"
+    now = session.overall()
+    status = (f"{'Stopped' if final else 'Listening'}: {session.received:.1f} s heard, "
+              f"{len(session.utterances)} utterances.")
+    if not final and session.behind() > LIVE_BEHIND:
+        status += f" **This machine is falling behind by {session.behind():.0f} s: labels arrive late.**"
+    return (now[1] if now else None), transcript, status
 
 
 def evaluation_view(stack: str) -> tuple[str, list[list], list[list], list[str]]:
@@ -110,7 +148,7 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
         figure = plot_timeline(result.segments, result.label, result.confidences[result.label],
                                result.duration) if several else None
         return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
-                gr.update(value=summary_markdown(result) if several else "", visible=several),
+                gr.update(value=summary_markdown(result.summary, result.segments) if several else "", visible=several),
                 gr.update(value=segments, visible=bool(segments)),
                 f"{_stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
@@ -139,11 +177,25 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                     stack_info = gr.Markdown(f"Stack: **{stack}** ({pipe.models['transcriber']} → "
                                              f"{pipe.models['encoder']})")
             timeline = gr.Plot(label="Sentiment over time", visible=False, elem_id="timeline")
-            summary = gr.Markdown(visible=False, elem_id="summary")
+            summary_box = gr.Markdown(visible=False, elem_id="summary")
             segments = gr.Dataframe(headers=["start (s)", "end (s)", "text", "label", "confidence"],
                                     label="Segments", visible=False, interactive=False, wrap=True)
-            button.click(analyse, audio, [label, transcript, timeline, summary, segments, stack_info],
+            button.click(analyse, audio, [label, transcript, timeline, summary_box, segments, stack_info],
                          api_visibility="private")
+        with gr.Tab("Live", elem_id="live"):
+            gr.Markdown("Speak into the microphone: each utterance is transcribed and labelled when you pause. "
+                        "Nothing is recorded or stored.")
+            with gr.Row():
+                with gr.Column():
+                    mic = gr.Audio(sources=["microphone"], streaming=True, type="numpy", label="Microphone",
+                                   elem_id="live-mic")
+                    live_status = gr.Markdown(elem_id="live-status")
+                live_label = gr.Label(num_top_classes=3, label="Sentiment so far", elem_id="live-sentiment")
+            live_text = gr.Markdown(elem_id="live-transcript")
+            live_plot = gr.Plot(label="Sentiment over time", visible=False, elem_id="live-timeline")
+            live_summary = gr.Markdown(elem_id="live-summary")
+            live_state = gr.State(None)
+            build_live(pipe, mic, live_state, [live_label, live_text, live_status], live_plot, live_summary)
         with gr.Tab("Evaluation", elem_id="evaluation"):
             gr.Markdown(f"## How the {stack} stack was evaluated\n{description}")
             if summary:
@@ -159,6 +211,52 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
         api_button.click(predict, api_file, api_out, api_name="predict")
         api_text.submit(predict_text, api_text, api_out, api_name="predict_text")
     return demo
+
+
+def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | None = None) -> None:
+    """Wire the Live tab: start takes a slot, each chunk feeds the session, stop flushes and summarises."""
+    slots = slots or LiveSlots(LIVE_SLOTS)
+
+    def start(request: gr.Request):
+        if not slots.take(request.session_hash):
+            return None, None, "", (f"All {slots.n} live slots are taken. Try again in a minute, or upload a "
+                                    "recording in the Analyse tab."), gr.update(visible=False), ""
+        return LiveSession(), None, "", "Listening: speak, then pause.", gr.update(visible=False), ""
+
+    def chunk(audio, session: LiveSession | None, request: gr.Request):
+        if session is None or audio is None or session.finished:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        slots.take(request.session_hash)  # still here
+        before = len(session.utterances)
+        try:
+            session.feed(pipe, *audio)
+        except (SentimentError, ValueError) as err:
+            return session, gr.skip(), gr.skip(), f"This audio cannot be used: {err}"
+        if len(session.utterances) == before:  # nothing new but the status line
+            return session, gr.skip(), gr.skip(), live_view(session)[2]
+        return session, *live_view(session)
+
+    def stop(session: LiveSession | None, request: gr.Request):
+        slots.release(request.session_hash)
+        if session is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        _run(session.finish, pipe)  # a second stop finds it finished and adds nothing
+        confidences, text, status = live_view(session, final=True)
+        several = len(session.utterances) > 1
+        figure = plot_timeline(session.utterances, *_top(confidences)) if several else None
+        return (session, confidences, text, status, gr.update(value=figure, visible=several),
+                summary_markdown(session.summary(), session.utterances) if session.utterances else "")
+
+    outputs = [state, *view, plot, summary]
+    mic.start_recording(start, None, outputs, concurrency_limit=None, api_visibility="private")
+    mic.stream(chunk, [mic, state], [state, *view], stream_every=0.5, time_limit=LIVE_SECONDS,
+               concurrency_limit=slots.n, concurrency_id="live", api_visibility="private", show_progress="hidden")
+    mic.stop_recording(stop, [state], outputs, concurrency_limit=None, api_visibility="private")
+
+
+def _top(confidences: dict | None) -> tuple[str, float]:
+    label = max(confidences, key=confidences.get)
+    return label, confidences[label]
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,

@@ -1,6 +1,7 @@
 """The app in-process, called over HTTP with gradio_client, on the real offline stack."""
 
 import csv
+import time
 import urllib.error
 import urllib.request
 
@@ -130,7 +131,33 @@ def test_demo_api_client(server, capsys):
     assert demo_api_client.main([str(path), "--url", server]) == 0
     out = capsys.readouterr().out
     assert out.split()[0] in LABELS and "transcript:" in out
+    assert "summary: speaking time Negative" in out and f"1 {out.split()[0]}" in out  # one segment, its label
     assert demo_api_client.main(["--text", "i love it", "--url", server, "--json"]) == 0
     assert '"label": "Positive"' in capsys.readouterr().out
     assert demo_api_client.main([str(ROOT / "README.md"), "--url", server]) == 1
     assert "not audio" in capsys.readouterr().err
+
+
+def test_live_slots_are_limited_and_free_themselves():
+    slots = app.LiveSlots(1, idle=60.0)
+    assert slots.take("a") and slots.take("a")  # the holder keeps its slot
+    assert not slots.take("b")  # all taken: the page says so
+    slots.release("a")
+    assert slots.take("b")
+    stale = app.LiveSlots(1, idle=0.0)  # a slot not fed within `idle` (a closed tab) frees itself
+    assert stale.take("a") and stale.take("b")
+
+
+def test_live_view_lists_utterances_and_warns_when_behind():
+    from sentiment.live import LiveSession
+    from sentiment.pipeline import Segment
+
+    session = LiveSession()
+    assert app.live_view(session)[0] is None and "nothing yet" in app.live_view(session)[1]
+    session.utterances = [Segment(0.5, 2.0, "I love it.", "Positive", {"Negative": 0.1, "Neutral": 0.1,
+                                                                       "Positive": 0.8})]
+    session.received, session.started = 2.0, time.monotonic() - 10.0  # 8 s behind
+    confidences, text, status = app.live_view(session)
+    assert confidences["Positive"] == pytest.approx(0.8) and "**Positive** (0.80) I love it." in text
+    assert "falling behind by 8 s" in status
+    assert "behind" not in app.live_view(session, final=True)[2]

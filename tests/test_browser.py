@@ -1,14 +1,21 @@
-"""A real browser (Debian's chromium, driven by Playwright): upload, analyse, see the result; every
-evaluation plot renders. Screenshots of both tabs go to test-artifacts/."""
+"""A real browser (Debian's chromium, driven by Playwright): upload, analyse, see the result and a long
+recording's timeline; every evaluation plot renders; a real recording played as the microphone through
+the Live tab. Screenshots go to test-artifacts/."""
 
 import shutil
 
+import numpy as np
 import pytest
-from conftest import ROOT
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+from conftest import ROOT, SR, shared_path
 
 import app
+from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.pipeline import load_pipeline
+from sentiment.text import normalize_text
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,20 +23,52 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+NAMES = ("0870", "0890", "0920")  # three LibriVox sentences from ../shared/data/speech/real
+
+
+def recordings(tmp_path, rate: int = SR):
+    """The three recordings with 1.5 s of silence after each, as a 16-bit WAV at ``rate``."""
+    folder = shared_path("data", "speech", "real")
+    clips = [load_audio(folder / f"sense_and_sensibility_01_austen_64kb-{n}.wav") for n in NAMES]
+    wave = np.concatenate([x for c in clips for x in (c, np.zeros(int(1.5 * SR), np.float32))])
+    if rate != SR:
+        wave = AF.resample(torch.from_numpy(wave), SR, rate).numpy()
+    path = tmp_path / f"speech-{rate}.wav"
+    sf.write(path, wave, rate, subtype="PCM_16")
+    return path
+
+
 @pytest.fixture(scope="module")
-def page():
-    playwright = pytest.importorskip("playwright.sync_api")
+def server():
+    pytest.importorskip("playwright.sync_api")
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     demo = app.build_app(load_pipeline("offline", device="cpu"))
     _, url, _ = app.launch(demo, port=None, prevent_thread_lock=True, quiet=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(url)
-        yield page
-        browser.close()
+    yield url
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:  # one per thread: every browser of this module comes from it
+        yield p
+
+
+def browser_page(playwright, url, *extra_flags):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS + list(extra_flags))
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(url)
+    return browser, page
+
+
+@pytest.fixture(scope="module")
+def page(server, playwright):
+    browser, page = browser_page(playwright, server)
+    yield page
+    browser.close()
 
 
 def test_upload_analyse_and_see_the_result(page):
@@ -59,3 +98,43 @@ def test_evaluation_tab_images_render(page):
     assert len(widths) >= 3 and all(w > 100 for w in widths)
     assert "macro-F1" in page.inner_text("#evaluation")
     page.screenshot(path=str(ARTIFACTS / "evaluation.png"), full_page=True)
+
+
+def test_a_long_recording_shows_its_timeline_and_summary(page, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.reload()  # an empty upload box again
+    page.locator("#speech input[type=file]").set_input_files(str(recordings(tmp_path)))
+    page.locator("#analyse").click()
+    page.wait_for_selector("#timeline img, #timeline canvas, #timeline svg", timeout=120_000)
+    summary = page.locator("#summary").inner_text()
+    assert "Speaking time" in summary and "Segments" in summary
+    page.locator("#timeline").screenshot(path=str(ARTIFACTS / "timeline.png"))
+    page.screenshot(path=str(ARTIFACTS / "analyse-long.png"), full_page=True)
+
+
+def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    wav = recordings(tmp_path, rate=48_000)
+    browser, page = browser_page(playwright, server, "--use-fake-ui-for-media-stream",
+                                 "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop")
+    try:
+        page.get_by_role("tab", name="Live").click()
+        page.locator("#live-mic .record-button").click()
+        page.wait_for_function("document.querySelector('#live-transcript').innerText.toLowerCase()"
+                               ".includes('dashwood')", timeout=60_000)
+        page.wait_for_function("['Negative','Neutral','Positive'].some(l => "
+                               "document.querySelector('#live-sentiment').innerText.includes(l))", timeout=30_000)
+        page.wait_for_function("document.querySelector('#live-transcript').innerText.toLowerCase()"
+                               ".includes('respectable')", timeout=60_000)
+        page.locator("#live-mic .stop-button").click()
+        page.wait_for_function("document.querySelector('#live-status').innerText.includes('Stopped')",
+                               timeout=30_000)
+        heard = normalize_text(page.locator("#live-transcript").inner_text())
+        for words in ("john dashwood had then leisure", "rather cold hearted", "might have been made"):
+            assert words in heard, heard
+        lines = [x.strip() for x in page.locator("#live-sentiment").inner_text().splitlines() if x.strip()]
+        assert lines[1] in LABELS and all(label in lines for label in LABELS), lines
+        page.wait_for_selector("#live-timeline img, #live-timeline canvas, #live-timeline svg", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
+    finally:
+        browser.close()
