@@ -56,7 +56,7 @@ class WhisperTranscriber:
         except (OSError, ValueError, RuntimeError) as err:
             where = "the folder" if Path(path).exists() else "the Hub id or size name"
             raise ModelUnavailableError(
-                f"Could not load the faster-whisper model {model!r} ({where}): {str(err).splitlines()[0]}. "
+                f"Could not load the faster-whisper model {model!r} ({where}): {str(err).splitlines()[0].rstrip('.')}. "
                 "Without the Hub, use the bundled tiny.en (the default; `--stack offline`) or a local "
                 "CTranslate2 folder.") from err
 

@@ -135,3 +135,9 @@ def test_a_changed_encoder_is_refused(tmp_path):
     with pytest.raises(ModelUnavailableError, match="SHA-256 " + bundled.MPNET.sha256):
         bundled.verify(folder, bundled.MPNET)
     assert bundled.verify(bundled.mpnet(), bundled.MPNET) == bundled.mpnet()
+
+
+@pytest.mark.parametrize("model", ["small.en", "/no/such/ctranslate2/folder"])
+def test_a_whisper_model_that_cannot_be_had_says_what_to_do(model):
+    with pytest.raises(ModelUnavailableError, match=f"{model!r}.*bundled tiny.en"):
+        load_transcriber("whisper", model)  # the tests run with HF_HUB_OFFLINE=1
