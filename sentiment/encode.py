@@ -36,7 +36,8 @@ class TextEncoder:
         self.batch_size = batch_size
 
         def load() -> Pooled:
-            encoder = from_pretrained(AutoModel, model).eval().to(self.device).requires_grad_(False)
+            dtype = onnx_runtime.TORCH_DTYPES.get(precision, torch.float32)  # int8 lives in ONNX Runtime
+            encoder = from_pretrained(AutoModel, model).eval().to(self.device, dtype).requires_grad_(False)
             if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
                 raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
             return Pooled(encoder, pooling, self.layers)
@@ -96,6 +97,8 @@ class Pooled(torch.nn.Module):
             return out.pooler_output
         states = (torch.stack([out.hidden_states[i] for i in self.layers]).mean(0) if want_layers
                   else out.last_hidden_state)
+        if states.dtype != torch.float32:  # bf16 / fp16 models: pool in fp32
+            states = states.float()
         if self.pooling == "cls":
             return states[:, 0]
         mask = attention_mask.unsqueeze(-1).to(states.dtype)

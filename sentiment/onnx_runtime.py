@@ -24,7 +24,8 @@ import torch
 
 log = logging.getLogger(__name__)
 
-PRECISIONS = ("fp32", "int8")
+PRECISIONS = ("fp32", "int8", "bf16", "fp16")  # int8: ONNX Runtime on a CPU; bf16, fp16: PyTorch, for GPUs
+TORCH_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 BACKENDS = ("auto", "torch", "onnx")
 EXPORT_VERSION = "1"  # bump when the export recipe changes, so old cache entries are not reused
 
@@ -35,20 +36,23 @@ def available() -> bool:
 
 
 def pick_backend(backend: str | None, device: str, precision: str) -> str:
-    """``auto``: ONNX Runtime on a CPU when it is installed, else eager PyTorch."""
+    """``auto``: ONNX Runtime on a CPU when it is installed (fp32, int8), else eager PyTorch (bf16 and fp16
+    always: they are GPU precisions; a CPU runs them, for tests, but has no fast path for them)."""
     backend = backend or "auto"
     if backend not in BACKENDS:
         raise ValueError(f"Unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     if precision not in PRECISIONS:
         raise ValueError(f"Unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
     if backend == "auto":
-        backend = "onnx" if str(device) == "cpu" and available() else "torch"
+        backend = "onnx" if str(device) == "cpu" and available() and precision in ("fp32", "int8") else "torch"
     if backend == "onnx" and str(device) != "cpu":
         raise ValueError("the onnx backend runs on the CPU; use --backend torch on a GPU")
     if backend == "onnx" and not available():
         raise ValueError("the onnx backend needs onnxruntime: pip install onnxruntime")
-    if precision != "fp32" and backend != "onnx":
-        raise ValueError(f"precision {precision} needs the onnx backend (CPU)")
+    if precision == "int8" and backend != "onnx":
+        raise ValueError("precision int8 needs the onnx backend (CPU)")
+    if precision in ("bf16", "fp16") and backend != "torch":
+        raise ValueError(f"precision {precision} runs on PyTorch (for GPUs); use --backend torch or auto")
     return backend
 
 

@@ -72,17 +72,24 @@ class SentimentPipeline:
     def forward(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         return self.transcriber.transcribe(waves)
 
-    def postprocess(self, transcript: Transcript, duration: float) -> Prediction:
-        """Label the transcript; long recordings get one label per segment and a word-weighted overall."""
+    def spans(self, transcript: Transcript, duration: float) -> list[Span]:
+        """What gets labelled: the segments of a long recording, else the whole transcript as one."""
+        spans = split_transcript(transcript) if duration > self.segment_seconds else []
+        return spans if len(spans) > 1 else [Span(0.0, round(duration, 3), transcript.text)]
+
+    def postprocess(self, transcript: Transcript, duration: float, probs: torch.Tensor | None = None) -> Prediction:
+        """Label the transcript; long recordings get one label per segment and a word-weighted overall.
+        ``probs``: the probabilities of ``spans(...)``, when a batch already computed them."""
         if not transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        spans = split_transcript(transcript) if duration > self.segment_seconds else []
+        spans = self.spans(transcript, duration)
+        probs = self.classify([s.text for s in spans]) if probs is None else probs
         if len(spans) > 1:
-            segments = self.label_spans(spans)
+            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
             label, confidences = overall(segments)
         else:
             segments = []
-            label, confidences = _label(self.classify([transcript.text])[0])
+            label, confidences = _label(probs[0])
         whole = [Segment(0.0, round(duration, 3), transcript.text, label, confidences)]
         return Prediction(transcript.text, label, confidences, segments=segments, summary=summarize(segments or whole),
                           duration=round(duration, 3), models=dict(self.models))
@@ -114,17 +121,23 @@ class SentimentPipeline:
         t0 = time.perf_counter()
         transcripts = self.forward(waves) if waves else []
         asr_time = (time.perf_counter() - t0) / max(1, len(waves))
-        for i, wave, transcript, load_time in zip(where, waves, transcripts, load_times):
-            t0 = time.perf_counter()
+        # The text stage of the whole batch in one call: the encoder sorts all texts by length and batches them.
+        t0 = time.perf_counter()
+        spans = [self.spans(t, len(w) / SAMPLE_RATE) if t.text.strip() else [] for t, w in zip(transcripts, waves)]
+        flat = [s.text for clip in spans for s in clip]
+        probs = self.classify(flat) if flat else torch.empty(0, len(LABELS))
+        text_time = (time.perf_counter() - t0) / max(1, len(waves))
+        offsets = np.cumsum([0] + [len(clip) for clip in spans])
+        for k, (i, wave, transcript, load_time) in enumerate(zip(where, waves, transcripts, load_times)):
             try:
-                prediction = self.postprocess(transcript, len(wave) / SAMPLE_RATE)
+                prediction = self.postprocess(transcript, len(wave) / SAMPLE_RATE, probs[offsets[k]:offsets[k + 1]])
             except SentimentError as err:
                 if not return_errors:
                     raise
                 results[i] = err
                 continue
             prediction.timings = {"audio": round(load_time, 4), "transcribe": round(asr_time, 4),
-                                  "classify": round(time.perf_counter() - t0, 4), "batch_size": len(waves)}
+                                  "classify": round(text_time, 4), "batch_size": len(waves)}
             results[i] = prediction
         return results
 

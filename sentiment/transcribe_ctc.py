@@ -21,6 +21,10 @@ from .hub import from_pretrained
 from .transcribe import Transcript, Word
 
 
+GPU_BATCH_SECONDS = 480  # padded audio per forward pass on a GPU: 24 windows of 20 s, or about 50 clips
+GPU_MAX_PADDING = 0.25  # at most a quarter of a window is padding
+
+
 @dataclass(frozen=True)
 class Window:
     clip: int
@@ -32,7 +36,7 @@ class Window:
 
 class CTCTranscriber:
     def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
-                 chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int = 8,
+                 chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int | None = None,
                  batch_seconds: float | None = None, backend: str = "auto", precision: str = "fp32",
                  max_padding: float | None = None):
         from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
@@ -46,7 +50,8 @@ class CTCTranscriber:
         if self.feature_extractor.sampling_rate != SAMPLE_RATE:
             raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
                              f"this package feeds {SAMPLE_RATE} Hz")
-        load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device)  # noqa: E731
+        self.dtype = onnx_runtime.TORCH_DTYPES.get(precision, torch.float32)  # int8 lives in ONNX Runtime
+        load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device, self.dtype)  # noqa: E731
         self.model = load() if self.backend == "torch" else None  # ONNX Runtime holds its own copy
         config = self.config = self.model.config if self.model is not None else from_pretrained(AutoConfig, model)
         self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
@@ -57,14 +62,17 @@ class CTCTranscriber:
         self.stride = self._to_hops(stride_seconds)
         if self.chunk <= 2 * self.stride:
             raise ValueError("chunk_seconds must be more than twice stride_seconds")
-        self.batch_size = batch_size
+        self.batch_size = batch_size or 10 ** 9  # no count limit unless asked: samples and padding decide
         # On a CPU a batch is no faster than its windows one by one (measured), so by default a batch holds at
         # most one full window (peak memory 1.6 GB instead of 2.2 GB for long audio) and only windows of
         # equal length, which need no padding (exact, no wasted work); a GPU gains from any batch.
+        # A GPU batches by total samples, not by count: windows sorted by length, a batch closes at
+        # ``batch_seconds`` of padded audio (it caps activation memory) or when a window would be padded by
+        # more than ``max_padding`` of its length (length buckets: little padding, little wasted work).
         cpu = self.device.type == "cpu"
         self.batch_samples = int(batch_seconds * SAMPLE_RATE) if batch_seconds else self.chunk if cpu else \
-            40 * SAMPLE_RATE  # caps activation memory per forward pass
-        self.max_padding = (0.0 if cpu else 1.0) if max_padding is None else max_padding
+            GPU_BATCH_SECONDS * SAMPLE_RATE
+        self.max_padding = (0.0 if cpu else GPU_MAX_PADDING) if max_padding is None else max_padding
         keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
         self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
         self._onnx = self._prepare_onnx(str(model), load) if self.backend == "onnx" else None
@@ -140,19 +148,23 @@ class CTCTranscriber:
         return n
 
     def _batch(self, waves, batch: list[Window]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Raw samples zero-padded into one tensor (pinned and copied without blocking on a GPU), then
+        normalised there, all rows at once, each over its own samples only: the feature extractor's
+        zero-mean unit-variance formula, vectorised, so padding never enters a mean or variance."""
         longest = batch[0].end - batch[0].start
-        inputs = np.zeros((len(batch), longest), dtype=np.float32)
-        mask = np.zeros((len(batch), longest), dtype=np.int64)
+        gpu = self.device.type == "cuda"
+        raw = torch.zeros(len(batch), longest, dtype=torch.float32, pin_memory=gpu)
         for row, w in enumerate(batch):
-            inputs[row, :w.end - w.start] = self._normalize(waves[w.clip][w.start:w.end])
-            mask[row, :w.end - w.start] = 1
-        to = lambda a: torch.from_numpy(a).to(self.device)
-        return to(inputs), (to(mask) if self.use_mask else None)
-
-    def _normalize(self, segment: np.ndarray) -> np.ndarray:
-        """Feature extractor on the unpadded segment, so padding never enters its mean and variance."""
-        out = self.feature_extractor(segment, sampling_rate=SAMPLE_RATE, return_tensors="np")
-        return out["input_values"][0]
+            raw[row, :w.end - w.start] = torch.from_numpy(np.ascontiguousarray(waves[w.clip][w.start:w.end]))
+        raw = raw.to(self.device, non_blocking=gpu)
+        lengths = torch.tensor([w.end - w.start for w in batch], device=self.device)
+        mask = torch.arange(longest, device=self.device)[None, :] < lengths[:, None]
+        if self.feature_extractor.do_normalize:
+            n = lengths[:, None].to(torch.float32)
+            mean = (raw * mask).sum(1, keepdim=True) / n
+            var = (((raw - mean) * mask) ** 2).sum(1, keepdim=True) / n
+            raw = (raw - mean) / torch.sqrt(var + 1e-7) * mask
+        return raw.to(self.dtype), (mask.to(torch.int64) if self.use_mask else None)
 
     def _logits(self, inputs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         if self._onnx is not None:

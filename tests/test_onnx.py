@@ -106,6 +106,10 @@ def test_backend_choice_and_clear_errors():
     with pytest.raises(ValueError, match="runs on the CPU"):
         onnx_runtime.pick_backend("onnx", "cuda", "fp32")
     with pytest.raises(ValueError, match="Unknown precision"):
-        onnx_runtime.pick_backend("auto", "cpu", "bf16")
+        onnx_runtime.pick_backend("auto", "cpu", "fp8")
+    assert onnx_runtime.pick_backend("auto", "cuda", "bf16") == "torch"
+    assert onnx_runtime.pick_backend("auto", "cpu", "fp16") == "torch"  # GPU precisions run on PyTorch anywhere
+    with pytest.raises(ValueError, match="bf16 runs on PyTorch"):
+        onnx_runtime.pick_backend("onnx", "cpu", "bf16")
     with pytest.raises(ValueError, match="Unknown backend"):
         onnx_runtime.pick_backend("tensorrt", "cpu", "fp32")

@@ -188,3 +188,24 @@ def test_bundled_minilm_is_verified_against_its_hash(monkeypatch, tmp_path):
             bundled.minilm()
     finally:
         bundled.minilm.cache_clear()
+
+
+def test_the_text_stage_of_a_batch_is_one_call(pipe, monkeypatch):
+    calls = []
+    encode = pipe.encoder.encode
+    monkeypatch.setattr(pipe.encoder, "encode", lambda texts, **kw: calls.append(len(texts)) or encode(texts, **kw))
+    clips = [(SR, tone(s, f, seed=i)) for i, (s, f) in enumerate([(1.5, 200), (2.0, 300), (1.0, 250)])]
+    batched = pipe.predict(clips)
+    assert calls == [3]  # all clips' texts in one call, sorted and batched by the encoder
+    one_by_one = [pipe(c) for c in clips]
+    for a, b in zip(batched, one_by_one):
+        assert a.label == b.label and a.confidences == pytest.approx(b.confidences, abs=1e-5)
+
+
+def test_text_encoder_in_bf16_pools_in_fp32(tiny_bert):
+    fp32 = TextEncoder(str(tiny_bert), backend="torch", layers=(-2, -1))
+    bf16 = TextEncoder(str(tiny_bert), precision="bf16", layers=(-2, -1))
+    assert bf16.backend == "torch" and next(bf16.model.parameters()).dtype == torch.bfloat16
+    texts = ["a short one", "and a somewhat longer sentence than that"]
+    a, b = fp32.encode(texts), bf16.encode(texts)
+    assert b.dtype == torch.float32 and torch.allclose(a, b, atol=0.1, rtol=0.05)

@@ -123,3 +123,43 @@ def test_word_timings_come_from_ctc_frames(ctc):
     hello, bad = transcript.words
     assert (hello.start, hello.end) == (0.2, 0.32)  # frames 10..15, 20 ms each
     assert bad.start == pytest.approx(39 * 0.02) and bad.end == pytest.approx(42 * 0.02)
+
+
+def test_gpu_batching_is_by_samples_and_length_buckets(tiny_ctc):
+    """The GPU policy (no count limit; a batch closes at its sample budget or its padding limit), set
+    explicitly so that a CPU can test it."""
+    from sentiment import transcribe_ctc
+
+    assert transcribe_ctc.GPU_MAX_PADDING == 0.25 and transcribe_ctc.GPU_BATCH_SECONDS >= 300
+    ctc = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_seconds=6.0, max_padding=0.25)
+    lengths = [0.3, 0.31, 0.32, 0.5, 0.55, 0.6, 0.61, 1.0, 1.1, 1.2, 1.9, 2.0, 2.0] + [0.4] * 12
+    windows = [ctc.plan(i, int(s * 16000))[0] for i, s in enumerate(lengths)]
+    batches = list(ctc._batches(windows))
+    assert sorted(w.clip for b in batches for w in b) == list(range(len(lengths)))  # each window once
+    for b in batches:
+        longest = max(w.end - w.start for w in b)
+        assert len(b) * longest <= ctc.batch_samples  # the sample budget, padding included
+        assert all(1 - (w.end - w.start) / longest <= 0.25 for w in b)  # the length bucket
+    assert max(len(b) for b in batches) > 8  # no fixed count: short windows fill a batch
+
+
+def test_normalisation_is_the_feature_extractors_vectorised(ctc):
+    clips = [tone(0.5, amp=0.01), tone(1.3, amp=0.5, seed=3), tone(0.8, 440, amp=0.2, seed=4)]
+    batch = sorted((ctc.plan(i, len(x))[0] for i, x in enumerate(clips)), key=lambda w: w.start - w.end)
+    inputs, _ = ctc._batch(clips, batch)
+    for row, w in enumerate(batch):
+        expected = ctc.feature_extractor(clips[w.clip], sampling_rate=16000, return_tensors="np")["input_values"][0]
+        np.testing.assert_allclose(inputs[row, :w.end].numpy(), expected, atol=1e-5)
+        assert torch.all(inputs[row, w.end:] == 0)
+
+
+@pytest.mark.parametrize("precision,dtype", [("bf16", torch.bfloat16), ("fp16", torch.float16)])
+def test_half_precisions_reach_the_model_and_agree_with_fp32(tiny_ctc, precision, dtype):
+    fp32 = CTCTranscriber(str(tiny_ctc), backend="torch", chunk_seconds=2.0, stride_seconds=0.4)
+    half = CTCTranscriber(str(tiny_ctc), precision=precision, chunk_seconds=2.0, stride_seconds=0.4)
+    assert half.backend == "torch" and next(half.model.parameters()).dtype == dtype
+    w = waves()
+    inputs, _ = half._batch(w, [half.plan(0, len(w[0]))[0]])
+    assert inputs.dtype == dtype
+    agree = [(a == b).mean() for a, b in zip(fp32.frame_ids(w, fp32._logits), half.frame_ids(w, half._logits))]
+    assert min(agree) > 0.8, agree
