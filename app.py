@@ -187,7 +187,7 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                         "Nothing is recorded or stored.")
             with gr.Row():
                 with gr.Column():
-                    mic = gr.Audio(sources=["microphone"], streaming=True, type="numpy", label="Microphone",
+                    mic = gr.Audio(sources=["microphone"], streaming=True, type="filepath", label="Microphone",
                                    elem_id="live-mic")
                     live_status = gr.Markdown(elem_id="live-status")
                 live_label = gr.Label(num_top_classes=3, label="Sentiment so far", elem_id="live-sentiment")
@@ -227,9 +227,11 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
         if session is None or audio is None or session.finished:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         slots.take(request.session_hash)  # still here
-        before = len(session.utterances)
+        before, chunk_audio = len(session.utterances), _read_chunk(audio)
+        if chunk_audio is None:
+            return session, gr.skip(), gr.skip(), gr.skip()
         try:
-            session.feed(pipe, *audio)
+            session.feed(pipe, *chunk_audio)
         except (SentimentError, ValueError) as err:
             return session, gr.skip(), gr.skip(), f"This audio cannot be used: {err}"
         if len(session.utterances) == before:  # nothing new but the status line
@@ -252,6 +254,23 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
     mic.stream(chunk, [mic, state], [state, *view], stream_every=0.5, time_limit=LIVE_SECONDS,
                concurrency_limit=slots.n, concurrency_id="live", api_visibility="private", show_progress="hidden")
     mic.stop_recording(stop, [state], outputs, concurrency_limit=None, api_visibility="private")
+
+
+def _read_chunk(path: str) -> tuple | None:
+    """A streamed chunk, which Gradio hands over as a file in its cache: read it, then delete it at once,
+    so that no microphone audio stays on disk (the session keeps what it needs in memory)."""
+    import soundfile as sf
+
+    try:
+        samples, rate = sf.read(path, dtype="float32")
+    except (OSError, RuntimeError):  # gone: Gradio names files by content, so two equal chunks share one
+        return None
+    finally:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+    return rate, samples
 
 
 def _top(confidences: dict | None) -> tuple[str, float]:

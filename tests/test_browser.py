@@ -3,6 +3,7 @@ recording's timeline; every evaluation plot renders; a real recording played as 
 the Live tab. Screenshots go to test-artifacts/."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,6 +116,9 @@ def test_a_long_recording_shows_its_timeline_and_summary(page, tmp_path):
 def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     wav = recordings(tmp_path, rate=48_000)
+    from gradio.utils import get_upload_folder
+    cache = Path(get_upload_folder())
+    before = set(cache.rglob("*")) if cache.exists() else set()
     browser, page = browser_page(playwright, server, "--use-fake-ui-for-media-stream",
                                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop")
     try:
@@ -136,5 +140,7 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
         assert lines[1] in LABELS and all(label in lines for label in LABELS), lines
         page.wait_for_selector("#live-timeline img, #live-timeline canvas, #live-timeline svg", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
+        written = {p for p in (set(cache.rglob("*")) if cache.exists() else set()) - before if p.is_file()}
+        assert not [p for p in written if p.suffix.lower() in (".wav", ".webm", ".ogg", ".mp3", ".flac")], written
     finally:
         browser.close()
