@@ -141,7 +141,11 @@ def _decode_ffmpeg(src: Union[Path, bytes], max_seconds: float, name: str) -> np
     """Decode anything ffmpeg knows straight to mono 16 kHz; reading stops just past the limit."""
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", "pipe:0" if isinstance(src, bytes) else str(src),
            "-t", str(max_seconds + 1), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]
-    proc = subprocess.run(cmd, input=src if isinstance(src, bytes) else None, capture_output=True)
+    try:  # a bound, so that no input can hold a worker for ever
+        proc = subprocess.run(cmd, input=src if isinstance(src, bytes) else None, capture_output=True,
+                              timeout=60 + max_seconds / 4)
+    except subprocess.TimeoutExpired:
+        raise UnreadableAudioError(f"Could not read {name}: decoding it took too long.") from None
     if proc.returncode != 0:
         reason = (proc.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
         reason = reason.replace(str(src) if isinstance(src, Path) else "pipe:0", name)  # no server paths

@@ -133,9 +133,10 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
         page.locator("#live-mic .stop-button").click()
         page.wait_for_function("document.querySelector('#live-status').innerText.includes('Stopped')",
                                timeout=30_000)
-        heard = normalize_text(page.locator("#live-transcript").inner_text())
-        for words in ("john dashwood had then leisure", "rather cold hearted", "might have been made"):
-            assert words in heard, heard
+        shown = page.locator("#live-transcript").inner_text()
+        heard = set(normalize_text(shown).split())  # the browser captures in real time: wording may vary a little
+        assert {"dashwood", "leisure", "selfish", "disposed", "married", "respectable"} <= heard, shown
+        assert sum(shown.count(label) for label in LABELS) >= 3, shown  # three utterances (or more), each labelled
         lines = [x.strip() for x in page.locator("#live-sentiment").inner_text().splitlines() if x.strip()]
         assert lines[1] in LABELS and all(label in lines for label in LABELS), lines
         page.wait_for_selector("#live-timeline img, #live-timeline canvas, #live-timeline svg", timeout=30_000)
