@@ -20,7 +20,7 @@ from pathlib import Path
 import gradio as gr
 
 import sentiment
-from sentiment.errors import SentimentError
+from sentiment.errors import SentimentError, run_command
 from sentiment.labels import LABELS
 from sentiment.live import LiveSession
 from sentiment.timeline import plot_timeline
@@ -300,6 +300,7 @@ def main(argv=None) -> None:
                    f"(default {MAX_SECONDS:.0f})")
     p.add_argument("--precision", choices=("fp32", "int8"), help="int8: faster on a CPU, slightly different "
                    "numbers (default fp32; SENTIMENT_PRECISION)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     pipe = sentiment.load_pipeline(args.stack, max_seconds=args.max_seconds, precision=args.precision)
@@ -308,4 +309,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command(main))  # no network, no head, bad option: one line, exit 2

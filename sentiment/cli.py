@@ -7,10 +7,11 @@ import csv
 import json
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from .audio import DEFAULT_MAX_SECONDS
-from .errors import SentimentError
+from .errors import EXPECTED
 from .labels import LABELS
 from .onnx_runtime import BACKENDS, PRECISIONS
 from .stacks import ENV, STACKS
@@ -25,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.run(args)
-    except (SentimentError, ValueError) as err:
+    except EXPECTED as err:
+        if args.verbose:
+            traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -46,3 +46,23 @@ class ModelUnavailableError(ModelError):
 
 class EncoderMismatchError(ModelError, ValueError):
     """A head was trained on another encoder than the one loaded."""
+
+
+EXPECTED = (SentimentError, ValueError, OSError)  # OSError: missing files, no network (ConnectionError)
+
+
+def run_command(main, argv: list[str] | None = None) -> int:
+    """Run a command's ``main(argv)``: an expected failure prints one line and exits 2, with its traceback
+    only under ``-v`` / ``--verbose``."""
+    import sys
+    import traceback
+
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        main(argv)
+        return 0
+    except EXPECTED as err:
+        if "-v" in argv or "--verbose" in argv:
+            traceback.print_exc()
+        print(f"error: {err}", file=sys.stderr)
+        return 2

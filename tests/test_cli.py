@@ -81,3 +81,23 @@ def test_help_explains_every_option():
     for option in ("--json", "--output", "--stack", "--asr-model", "--encoder", "--head", "--device",
                    "SENTIMENT_STACK", "manifest"):
         assert option in out
+
+
+def test_expected_failures_print_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    import app
+    from sentiment import stacks
+    from sentiment.errors import run_command
+    from training import run as training_run
+
+    monkeypatch.setattr(stacks, "HEADS_DIR", tmp_path)  # no head for any stack
+    monkeypatch.delenv("SENTIMENT_HEAD", raising=False)
+    assert run_command(app.main, ["--stack", "slue"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: No trained head for the slue stack") and err.count("\n") == 1
+    assert run_command(app.main, ["--stack", "slue", "--verbose"]) == 2
+    assert "Traceback" in capsys.readouterr().err  # only when asked for
+    missing = tmp_path / "no-such.csv"
+    assert run_command(training_run.main, ["--stack", "offline", "--data", str(missing), "--skip-pipeline",
+                                           "--assets", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: No manifest at") and "Traceback" not in err

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from sentiment.encode import POOLINGS, TextEncoder
+from sentiment.errors import run_command
 from sentiment.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
@@ -72,6 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         if not isinstance(value, bool):
             hp.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value,
                             help=f"(default {value})")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failure")
     out = p.add_argument_group("output")
     out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where heads/ and <stack>/ go")
     out.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature and download cache")
@@ -192,4 +194,4 @@ def _write_rows(rows: list[dict], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command(main))  # no network, gated data, bad option: one line, exit 2
