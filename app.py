@@ -224,12 +224,11 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
         return LiveSession(), None, "", "Listening: speak, then pause.", gr.update(visible=False), ""
 
     def chunk(audio, session: LiveSession | None, request: gr.Request):
-        if session is None or audio is None or session.finished:
+        chunk_audio = _read_chunk(audio) if audio else None  # read and deleted, whatever happens next
+        if session is None or chunk_audio is None or session.finished:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         slots.take(request.session_hash)  # still here
-        before, chunk_audio = len(session.utterances), _read_chunk(audio)
-        if chunk_audio is None:
-            return session, gr.skip(), gr.skip(), gr.skip()
+        before = len(session.utterances)
         try:
             session.feed(pipe, *chunk_audio)
         except (SentimentError, ValueError) as err:
@@ -238,7 +237,9 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
             return session, gr.skip(), gr.skip(), live_view(session)[2]
         return session, *live_view(session)
 
-    def stop(session: LiveSession | None, request: gr.Request):
+    def stop(audio, session: LiveSession | None, request: gr.Request):
+        if audio:  # the stream's last chunk, if Gradio hands one to the stop event
+            _read_chunk(audio)
         slots.release(request.session_hash)
         if session is None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -253,7 +254,7 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
     mic.start_recording(start, None, outputs, concurrency_limit=None, api_visibility="private")
     mic.stream(chunk, [mic, state], [state, *view], stream_every=0.5, time_limit=LIVE_SECONDS,
                concurrency_limit=slots.n, concurrency_id="live", api_visibility="private", show_progress="hidden")
-    mic.stop_recording(stop, [state], outputs, concurrency_limit=None, api_visibility="private")
+    mic.stop_recording(stop, [mic, state], outputs, concurrency_limit=None, api_visibility="private")
 
 
 def _read_chunk(path: str) -> tuple | None:

@@ -113,12 +113,11 @@ def test_a_long_recording_shows_its_timeline_and_summary(page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "analyse-long.png"), full_page=True)
 
 
-def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
+def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, monkeypatch):
     ARTIFACTS.mkdir(exist_ok=True)
     wav = recordings(tmp_path, rate=48_000)
-    from gradio.utils import get_upload_folder
-    cache = Path(get_upload_folder())
-    before = set(cache.rglob("*")) if cache.exists() else set()
+    received, read_chunk = [], app._read_chunk
+    monkeypatch.setattr(app, "_read_chunk", lambda path: received.append(path) or read_chunk(path))
     browser, page = browser_page(playwright, server, "--use-fake-ui-for-media-stream",
                                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop")
     try:
@@ -141,7 +140,7 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path):
         assert lines[1] in LABELS and all(label in lines for label in LABELS), lines
         page.wait_for_selector("#live-timeline img, #live-timeline canvas, #live-timeline svg", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
-        written = {p for p in (set(cache.rglob("*")) if cache.exists() else set()) - before if p.is_file()}
-        assert not [p for p in written if p.suffix.lower() in (".wav", ".webm", ".ogg", ".mp3", ".flac")], written
+        # Gradio hands each chunk over as a file in its cache; every one the app received is gone from disk.
+        assert len(received) > 20 and not [p for p in received if Path(p).exists()]
     finally:
         browser.close()
