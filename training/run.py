@@ -44,6 +44,7 @@ RECIPES = {  # per-stack defaults, found on each stack's dev split
                 "pooling": "mean", "layers": [-4, -3, -2, -1]},
     "slue": {"data": None, "speech": None, "pooling": "mean", "layers": [-1]},
 }
+REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared
 log = logging.getLogger("training")
 
 
@@ -93,6 +94,13 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
         text = datasets.load_slue_dir(folder)
         source = f"SLUE-VoxCeleb ({folder})"
     speech_path = args.speech or recipe["speech"]
+    if not args.speech and speech_path and not Path(speech_path).is_file():
+        speech_path = REGENERATED if REGENERATED.is_file() else None
+        if speech_path is None and not args.skip_pipeline:
+            raise FileNotFoundError(
+                f"No spoken test set: {recipe['speech']} is absent. Make it with `python scripts/make_spoken_tests.py` "
+                "(flite), or pass --speech MANIFEST, or --skip-pipeline.")
+    args.speech_source = speech_path  # what the pipeline evaluation reads, for metrics.json
     if args.skip_pipeline:
         speech = []  # a fresh clone without ../shared trains and evaluates on text alone
     elif speech_path:
@@ -151,7 +159,7 @@ def main(argv=None) -> dict:
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
         metrics["pipeline"], rows = evaluate_pipeline(pipe, speech)
-        metrics["pipeline"].update(source=_display(args.speech or RECIPES[args.stack]["speech"] or source),
+        metrics["pipeline"].update(source=_display(args.speech_source or source),
                                    seconds=round(time.perf_counter() - t0, 1))
         _write_rows(rows, out / "pipeline_predictions.csv")
         plot_confusion(metrics["pipeline"]["confusion"], list(LABELS), out / "confusion_pipeline.png",
