@@ -23,6 +23,7 @@ import sentiment
 from sentiment.errors import SentimentError, run_command
 from sentiment.labels import LABELS
 from sentiment.live import LiveSession
+from sentiment.onnx_runtime import PRECISIONS
 from sentiment.timeline import plot_timeline
 
 ROOT = Path(__file__).resolve().parent
@@ -299,8 +300,8 @@ def main(argv=None) -> None:
                    help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
                    f"(default {MAX_SECONDS:.0f})")
-    p.add_argument("--precision", choices=("fp32", "int8"), help="int8: faster on a CPU, slightly different "
-                   "numbers (default fp32; SENTIMENT_PRECISION)")
+    p.add_argument("--precision", choices=PRECISIONS, help="int8: faster on a CPU, slightly different "
+                   "numbers; bf16/fp16 on a GPU (default fp32; SENTIMENT_PRECISION)")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
