@@ -28,9 +28,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import SHARED, make_full_size  # noqa: E402
+from sentiment.testing import SHARED, make_full_size  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from sentiment.encode import TextEncoder  # noqa: E402

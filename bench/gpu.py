@@ -72,14 +72,24 @@ def gpu_table(w2v: str, bert: str, head, shared: Path, device: str, realistic) -
     waves = clips(shared)
     seconds = sum(map(len, waves)) / SAMPLE_RATE
     print(f"{len(waves)} clips, {seconds:.0f} s of speech, {torch.cuda.get_device_name(device)}", flush=True)
-    rows = []
-    for precision in ("fp32", "bf16"):
-        pipe = SentimentPipeline(realistic(CTCTranscriber(w2v, device=device, precision=precision)),
-                                 TextEncoder(bert, device=device, precision=precision), head.to(device),
-                                 stack=f"mission {precision}")
-        took, peak = measure(lambda: pipe.predict([(SAMPLE_RATE, w) for w in waves]), device)
+    sources = [(SAMPLE_RATE, w) for w in waves]
+    hour = np.concatenate(waves)[: 3600 * SAMPLE_RATE]
+    hour = np.tile(hour, -(-3600 * SAMPLE_RATE // hour.size))[: 3600 * SAMPLE_RATE]
+    rows, other, frames = [], [], {}
+    for precision in ("fp32", "bf16", "fp16"):
+        ctc = CTCTranscriber(w2v, device=device, precision=precision)
+        pipe = SentimentPipeline(realistic(ctc), TextEncoder(bert, device=device, precision=precision),
+                                 head.to(device), stack=f"mission {precision}")
+        took, peak = measure(lambda: pipe.predict(sources), device)
         rows.append((f"ours, {precision}: predict on all clips (transcribe + text stage + head)", took, peak))
-        del pipe
+        frames[precision] = np.concatenate(ctc.frame_ids(waves, ctc._logits))
+        if precision != "fp16":
+            took, peak = measure(lambda: pipe.predict([(SAMPLE_RATE, hour)]), device, repeat=1)
+            other.append((f"ours, {precision}: one 60-minute recording", took, peak, 3600))
+            took, peak = measure(lambda: pipe.predict(sources[:1]), device, repeat=5)
+            other.append((f"ours, {precision}: one clip of {len(waves[0]) / SAMPLE_RATE:.1f} s, end to end", took,
+                          peak, len(waves[0]) / SAMPLE_RATE))
+        del pipe, ctc
         torch.cuda.empty_cache()
     for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         took, peak = measure(padded_reference(w2v, device, dtype, waves), device)
@@ -88,3 +98,35 @@ def gpu_table(w2v: str, bert: str, head, shared: Path, device: str, realistic) -
     print("\n| path | time | × real time | GPU memory peak |\n|---|---|---|---|")
     for what, took, peak in rows:
         print(f"| {what} | {took:.2f} s | {seconds / took:,.0f}× | {peak:.1f} GiB |")
+    for what, took, peak, length in other:
+        print(f"| {what} | {took * 1000:.0f} ms | {length / took:,.0f}× | {peak:.1f} GiB |")
+    for precision in ("bf16", "fp16"):
+        same = (frames[precision] == frames["fp32"]).mean()
+        print(f"CTC frames equal to fp32's, {precision}: {same:.2%} of {frames['fp32'].size:,} (random weights)")
+    breakdown(w2v, bert, device, waves, realistic, seconds)
+
+
+def breakdown(w2v: str, bert: str, device: str, waves: list[np.ndarray], realistic, seconds: float) -> None:
+    """Where the bf16 time goes: frames alone by batch size and padding, CTC decoding, the text stage."""
+    print("\nbf16 stages on the same clips (median of 3):")
+    for batch_seconds in (240, 480, 960, 1920):
+        for padding in (0.1, 0.25):
+            ctc = CTCTranscriber(w2v, device=device, precision="bf16", batch_seconds=batch_seconds,
+                                 max_padding=padding)
+            took, peak = measure(lambda: ctc.frame_ids(waves, ctc._logits), device)
+            print(f"  frames only, batches of {batch_seconds} s, padding <= {padding:.0%}: {took:.3f} s "
+                  f"({seconds / took:,.0f}x), {peak:.1f} GiB")
+    for tf32 in (False, True):
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        ctc32 = CTCTranscriber(w2v, device=device)
+        took, peak = measure(lambda: ctc32.frame_ids(waves, ctc32._logits), device)
+        print(f"  frames only, fp32, TF32 matmuls {'on' if tf32 else 'off'}: {took:.3f} s ({seconds / took:,.0f}x)")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    ids = ctc.frame_ids(waves, ctc._logits)
+    took, _ = measure(lambda: [ctc._decode(i) for i in ids], device)
+    print(f"  CTC decoding of {len(ids)} clips on the CPU: {took:.3f} s")
+    texts = [t.text for t in realistic(ctc).transcribe(waves)]
+    encoder = TextEncoder(bert, device=device, precision="bf16")
+    took, _ = measure(lambda: encoder.encode(texts), device)
+    print(f"  text stage, {len(texts)} transcripts of {np.mean([len(t.split()) for t in texts]):.0f} words: "
+          f"{took:.3f} s")

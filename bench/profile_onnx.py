@@ -20,9 +20,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import SHARED, make_full_size  # noqa: E402
+from sentiment.testing import SHARED, make_full_size  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE  # noqa: E402
 from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402

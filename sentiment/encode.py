@@ -67,9 +67,12 @@ class TextEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = torch.empty(len(texts), self.hidden_size)
         starts = range(0, len(order), self.batch_size)
+        queued = []  # read back at the end: on a GPU the next batch is tokenized while the last one runs
         for b in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
             idx = order[b:b + self.batch_size]
-            out[idx] = self._encode_batch([texts[i] for i in idx]).float().cpu()
+            queued.append((idx, self._encode_batch([texts[i] for i in idx])))
+        for idx, features in queued:
+            out[idx] = features.float().cpu()
         return out
 
     @torch.inference_mode()

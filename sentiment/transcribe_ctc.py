@@ -73,8 +73,13 @@ class CTCTranscriber:
         self.batch_samples = int(batch_seconds * SAMPLE_RATE) if batch_seconds else self.chunk if cpu else \
             GPU_BATCH_SECONDS * SAMPLE_RATE
         self.max_padding = (0.0 if cpu else GPU_MAX_PADDING) if max_padding is None else max_padding
-        keep = {self.tokenizer.pad_token_id, self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)}
-        self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in keep]
+        self._pad = self.tokenizer.pad_token_id
+        self._delimiter = self.tokenizer.convert_tokens_to_ids(self.tokenizer.word_delimiter_token)
+        self._silent_ids = [i for i in self.tokenizer.all_special_ids if i not in (self._pad, self._delimiter)]
+        vocab = self.tokenizer.get_vocab()
+        self._chars = np.array([""] * (max(vocab.values()) + 1), dtype=object)
+        for token, i in vocab.items():
+            self._chars[i] = token
         self._onnx = self._prepare_onnx(str(model), load) if self.backend == "onnx" else None
 
     def _prepare_onnx(self, source: str, load) -> onnx_runtime.OnnxModule:
@@ -100,17 +105,21 @@ class CTCTranscriber:
     # -- frames ---------------------------------------------------------------------------------
     def frame_ids(self, waves: Sequence[np.ndarray],
                   logits_fn: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]) -> list[np.ndarray]:
-        """Greedy CTC ids per frame for each wave, stitched from its windows."""
+        """Greedy CTC ids per frame for each wave, stitched from its windows. Every batch is queued before
+        any result is read back, so on a GPU the next batch is built while the last one runs."""
         windows = [w for i, wave in enumerate(waves) for w in self.plan(i, len(wave))]
+        queued = []
+        with torch.inference_mode():
+            for batch in self._batches(windows):
+                queued.append((batch, logits_fn(*self._batch(waves, batch)).argmax(dim=-1)))
         pieces: dict[tuple[int, int], np.ndarray] = {}
-        for batch in self._batches(windows):
-            inputs, mask = self._batch(waves, batch)
-            with torch.inference_mode():
-                best = logits_fn(inputs, mask).argmax(dim=-1).cpu().numpy()
-            for row, w in zip(best, batch):
+        for batch, best in queued:
+            for row, w in zip(best.cpu().numpy(), batch):
                 pieces[(w.clip, w.start)] = row[w.keep_from:w.keep_to]
-        return [np.concatenate([pieces[(w.clip, w.start)] for w in windows if w.clip == i])
-                for i in range(len(waves))]
+        per_clip: list[list[np.ndarray]] = [[] for _ in waves]
+        for w in windows:  # in order of start within each clip
+            per_clip[w.clip].append(pieces[(w.clip, w.start)])
+        return [np.concatenate(parts) for parts in per_clip]
 
     def _batches(self, windows: list[Window]):
         """Longest first, so each batch pads little; at most ``batch_size`` windows, ``batch_samples``
@@ -176,13 +185,21 @@ class CTCTranscriber:
 
     # -- text -----------------------------------------------------------------------------------
     def _decode(self, ids: np.ndarray) -> Transcript:
+        """Greedy CTC collapse with word timings, vectorised (the tokenizer's own ``decode`` with word
+        offsets gives the same words and times, tested, at about a tenth of the speed)."""
         # Blank out <s>, </s>, <unk> rather than skipping them: skipping would shift the frame offsets
         # and merge letters that a blank kept apart ("L <pad> L").
-        ids = np.where(np.isin(ids, self._silent_ids), self.tokenizer.pad_token_id, ids)
-        out = self.tokenizer.decode(ids.tolist(), output_word_offsets=True)
+        ids = np.where(np.isin(ids, self._silent_ids), self._pad, np.asarray(ids, dtype=np.int64))
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else np.zeros(0, dtype=np.int64)
+        ends = np.r_[starts[1:], ids.size]
+        keep = ids[starts] != self._pad
+        tokens, starts, ends = ids[starts][keep], starts[keep], ends[keep]
+        space = tokens == self._delimiter
+        first = np.flatnonzero(~space & np.r_[True, space[:-1]])  # a word starts after a delimiter
+        last = np.flatnonzero(~space & np.r_[space[1:], True])
         seconds = self.hop / SAMPLE_RATE
-        words = [Word(o["word"].lower(), round(float(o["start_offset"] * seconds), 3),
-                      round(float(o["end_offset"] * seconds), 3)) for o in out.word_offsets]
+        words = [Word("".join(self._chars[tokens[a:b + 1]]).lower(), round(float(starts[a] * seconds), 3),
+                      round(float(ends[b] * seconds), 3)) for a, b in zip(first, last)]
         return Transcript(" ".join(w.text for w in words), words)
 
 
