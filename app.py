@@ -1,6 +1,6 @@
 """Speech sentiment in the browser and over HTTP (Gradio).
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--stack auto|slue|offline] [--share]
+    python app.py [--host 127.0.0.1] [--port 7860] [--stack auto|slue|offline] [--share] [model options]
 
 The models are loaded once at start-up. Endpoints for gradio_client: ``predict`` (one audio file in, a
 JSON-ready dict out) and ``predict_text`` (a transcript in, the same dict out). Only this file turns the
@@ -23,12 +23,13 @@ import sentiment
 from sentiment.errors import SentimentError, run_command
 from sentiment.labels import LABELS
 from sentiment.live import LiveSession
-from sentiment.onnx_runtime import PRECISIONS
+from sentiment.registry import add_model_options, model_options
+from sentiment.stacks import EXAMPLES_DIR
 from sentiment.timeline import plot_timeline
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
-EXAMPLES = ASSETS / "examples"
+EXAMPLES = EXAMPLES_DIR
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
 MAX_SECONDS = 900.0
 # Requests computed at once; the rest wait in the queue. Two: Whisper (CTranslate2) and the encoder (ONNX
@@ -294,18 +295,16 @@ def main(argv=None) -> None:
                    help="address to listen on (default 127.0.0.1, or GRADIO_SERVER_NAME as on Spaces; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
                    help="port (default 7860, or GRADIO_SERVER_PORT)")
-    p.add_argument("--stack", choices=("auto", "slue", "offline"), help="model stack (default auto; SENTIMENT_STACK)")
     p.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
     p.add_argument("--concurrency", type=int, default=CONCURRENCY,
                    help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
                    f"(default {MAX_SECONDS:.0f})")
-    p.add_argument("--precision", choices=PRECISIONS, help="int8: faster on a CPU, slightly different "
-                   "numbers; bf16/fp16 on a GPU (default fp32; SENTIMENT_PRECISION)")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start")
+    add_model_options(p)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    pipe = sentiment.load_pipeline(args.stack, max_seconds=args.max_seconds, precision=args.precision)
+    pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args))
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
     launch(build_app(pipe), host=args.host, port=args.port, share=args.share, concurrency=args.concurrency)
 

@@ -89,7 +89,7 @@ def gpu_table(w2v: str, bert: str, head, shared: Path, device: str, realistic) -
             took, peak = measure(lambda: pipe.predict(sources[:1]), device, repeat=5)
             other.append((f"ours, {precision}: one clip of {len(waves[0]) / SAMPLE_RATE:.1f} s, end to end", took,
                           peak, len(waves[0]) / SAMPLE_RATE))
-        del pipe, ctc
+        pipe = ctc = None  # free the GPU memory before the next precision
         torch.cuda.empty_cache()
     for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         took, peak = measure(padded_reference(w2v, device, dtype, waves), device)

@@ -67,7 +67,7 @@ def main() -> None:
     p.add_argument("--url", help="an app that is already running (default: start one)")
     p.add_argument("--concurrency", type=int, help="the started app's --concurrency (default: the app's)")
     args = p.parse_args()
-    goods = sorted((ROOT / "assets" / "examples").glob("*.flac"))
+    goods = sorted((ROOT / "sentiment" / "examples").glob("*.flac"))
     with tempfile.TemporaryDirectory() as tmp:
         bads = bad_inputs(Path(tmp))
         proc, url = (None, args.url) if args.url else start_server(args.concurrency)

@@ -1,6 +1,6 @@
 """Synthesise the app's example clips (one per label) with flite: sentences written for this repo.
 
-    python scripts/make_examples.py        # needs `apt-get install flite`; writes assets/examples/*.flac
+    python scripts/make_examples.py        # needs `apt-get install flite`; writes sentiment/examples/*.flac
 """
 
 import subprocess
@@ -11,7 +11,7 @@ import soundfile as sf
 
 from sentiment.audio import load_audio
 
-OUT = Path(__file__).resolve().parent.parent / "assets" / "examples"
+OUT = Path(__file__).resolve().parent.parent / "sentiment" / "examples"
 SENTENCES = {
     "positive": "I really love this new phone. The screen is bright and the battery lasts all day.",
     "negative": "This was a terrible day. The train was late again and the food was awful.",

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ModelUnavailableError
+from .registry import ENCODERS as REGISTERED
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,7 @@ def _wheel_file(distribution: str, suffix: str) -> Path:
 
 
 ENCODERS = {MINILM.model_id: minilm, MPNET.model_id: mpnet}
-ALIASES = {"minilm": MINILM.model_id, "all-MiniLM-L6-v2": MINILM.model_id,
-           "mpnet": MPNET.model_id, "all-mpnet-base-v2": MPNET.model_id}
+ALIASES = {**REGISTERED, **{model_id.split("/")[1]: model_id for model_id in ENCODERS}}  # mpnet, all-mpnet-base-v2
 
 
 def encoder(name: str) -> tuple[str, str] | None:

@@ -13,9 +13,7 @@ from pathlib import Path
 from .audio import DEFAULT_MAX_SECONDS
 from .errors import EXPECTED
 from .labels import LABELS
-from .onnx_runtime import BACKENDS, PRECISIONS
-from .stacks import ENV, STACKS
-from .transcribe import TRANSCRIBERS
+from .registry import add_model_options, model_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -51,36 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
     info.set_defaults(run=_info)
     for s in (pred, info):
-        g = s.add_argument_group("models (each also settable by an environment variable)")
-        g.add_argument("--stack", choices=STACKS, help=f"model stack; default auto: slue when its head is "
-                       f"present, else offline [{ENV['stack']}]")
-        g.add_argument("--transcriber", choices=TRANSCRIBERS,
-                       help=f"override the stack's transcriber [{ENV['transcriber']}]")
-        g.add_argument("--asr-model", help="the transcriber's model: for whisper a CTranslate2 folder or size name "
-                       f"(default the bundled tiny.en), for wav2vec2 a CTC Hub id or folder [{ENV['asr_model']}]")
-        g.add_argument("--encoder", help="text encoder: Hub id or folder; 'mpnet' and 'minilm' are bundled "
-                       f"[{ENV['encoder']}]")
-        g.add_argument("--head", help=f"head .safetensors file [{ENV['head']}]")
-        g.add_argument("--device", help=f"auto, cpu, cuda, cuda:1 ... (default auto) [{ENV['device']}]")
-        g.add_argument("--backend", choices=BACKENDS, help="auto: ONNX Runtime on a CPU (faster, exported once "
-                       f"and cached), PyTorch on a GPU [{ENV['backend']}]")
-        g.add_argument("--precision", choices=PRECISIONS, help="int8: faster on a CPU, slightly different "
-                       f"numbers (see README, Speed) [{ENV['precision']}]")
+        add_model_options(s)
         s.add_argument("-v", "--verbose", action="store_true", help="log what is loaded and how long it takes")
     return p
-
-
-def _model_options(args) -> dict:
-    return dict(stack=args.stack, transcriber=args.transcriber, asr_model=args.asr_model,
-                encoder=args.encoder, head=args.head, device=args.device, backend=args.backend,
-                precision=args.precision)
 
 
 def _info(args) -> int:
     from .head import load_head
     from .stacks import resolve_stack
 
-    config = resolve_stack(**_model_options(args))
+    config = resolve_stack(**model_options(args))
     head = load_head(config.head)
     print(json.dumps({"config": config.describe(), "pooling": head.info.pooling, "layers": head.info.layers,
                       "labels": head.info.labels, "normalization": head.info.normalization,
@@ -94,7 +72,7 @@ def _predict(args) -> int:
     from .pipeline import load_pipeline
 
     files = collect_inputs(args.inputs)
-    pipe = load_pipeline(max_seconds=args.max_seconds, **_model_options(args))
+    pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
     rows, failed = [], 0
     with tqdm(total=len(files), unit="file", disable=len(files) < 2, file=sys.stderr) as bar:
         for b in range(0, len(files), args.batch_size):

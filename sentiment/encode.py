@@ -9,8 +9,8 @@ import torch
 
 from . import onnx_runtime
 from .hub import from_pretrained
+from .registry import POOLINGS
 
-POOLINGS = ("mean", "cls", "pooler")
 
 
 class TextEncoder:
@@ -18,7 +18,7 @@ class TextEncoder:
 
     def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
                  max_length: int = 512, batch_size: int = 32, name: str | None = None, backend: str = "auto",
-                 precision: str = "fp32"):
+                 precision: str = "auto"):
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         if pooling not in POOLINGS:
@@ -26,8 +26,8 @@ class TextEncoder:
         self.name = name or str(model)
         self.source = str(model)  # what was loaded: Hub id or folder
         self.device = torch.device(device)
+        self.precision = precision = onnx_runtime.pick_precision(precision, self.device)
         self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
-        self.precision = precision
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         self.pooling, self.layers = pooling, tuple(layers)
         self.config = from_pretrained(AutoConfig, model)

@@ -22,17 +22,28 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from .registry import BACKENDS, ONNX_PRECISIONS, PRECISIONS, TORCH_PRECISIONS
+
 log = logging.getLogger(__name__)
 
-PRECISIONS = ("fp32", "int8", "bf16", "fp16")  # int8: ONNX Runtime on a CPU; bf16, fp16: PyTorch, for GPUs
-TORCH_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-BACKENDS = ("auto", "torch", "onnx")
+TORCH_DTYPES = {name: getattr(torch, dtype) for name, dtype in TORCH_PRECISIONS.items()}
 EXPORT_VERSION = "1"  # bump when the export recipe changes, so old cache entries are not reused
 
 
 def available() -> bool:
     import importlib.util
     return importlib.util.find_spec("onnxruntime") is not None
+
+
+def pick_precision(precision: str | None, device: str | torch.device) -> str:
+    """``auto``: bf16 on a CUDA GPU that has it (its labels equal fp32's, README "On a GPU"), else fp32."""
+    precision = precision or "auto"
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    device = torch.device(device)
+    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
 
 
 def pick_backend(backend: str | None, device: str, precision: str) -> str:
@@ -44,14 +55,14 @@ def pick_backend(backend: str | None, device: str, precision: str) -> str:
     if precision not in PRECISIONS:
         raise ValueError(f"Unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
     if backend == "auto":
-        backend = "onnx" if str(device) == "cpu" and available() and precision in ("fp32", "int8") else "torch"
+        backend = "onnx" if str(device) == "cpu" and available() and precision in ONNX_PRECISIONS else "torch"
     if backend == "onnx" and str(device) != "cpu":
         raise ValueError("the onnx backend runs on the CPU; use --backend torch on a GPU")
     if backend == "onnx" and not available():
         raise ValueError("the onnx backend needs onnxruntime: pip install onnxruntime")
     if precision == "int8" and backend != "onnx":
         raise ValueError("precision int8 needs the onnx backend (CPU)")
-    if precision in ("bf16", "fp16") and backend != "torch":
+    if precision not in ONNX_PRECISIONS and backend != "torch":
         raise ValueError(f"precision {precision} runs on PyTorch (for GPUs); use --backend torch or auto")
     return backend
 

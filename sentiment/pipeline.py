@@ -22,7 +22,8 @@ from .segments import Span, split_transcript
 from .summary import Summary, summarize
 from .stacks import StackConfig, resolve_stack
 from .text import normalize_text
-from .transcribe import Transcriber, Transcript, load_transcriber
+from .transcribe import load_transcriber
+from .transcript import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -168,14 +169,6 @@ def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:
     return LABELS[int(np.argmax(values))], {name: round(p, 6) for name, p in zip(LABELS, values)}
 
 
-def transcriber_options(config: StackConfig) -> dict:
-    """The speed options each transcriber kind takes: wav2vec2 runs on our ONNX Runtime path; Whisper on
-    CTranslate2, which picks int8 on a CPU and float16 on CUDA itself."""
-    if config.transcriber == "wav2vec2":
-        return {"backend": config.backend, "precision": config.precision}
-    return {}
-
-
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
                   config: StackConfig | None = None, **options) -> SentimentPipeline:
     """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
@@ -187,6 +180,5 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     speed = {"backend": config.backend, "precision": config.precision}
     encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
                           layers=head.info.layers, name=config.encoder_name, **speed)
-    transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device,
-                                   **transcriber_options(config))
+    transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device, **speed)
     return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)

@@ -15,22 +15,13 @@ from pathlib import Path
 import torch
 
 from . import bundled
+from .onnx_runtime import pick_precision
 from .errors import ModelError
-from .transcribe import TRANSCRIBERS
+from .registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
 
-HEADS_DIR = Path(__file__).resolve().parent.parent / "assets" / "heads"
-STACKS = ("auto", "slue", "offline")
-OFFLINE_ENCODER = bundled.MPNET.model_id  # won on sentiment3 dev and test (README, "The offline head")
-DEFAULTS = {  # asr_model None: the transcriber kind's default (wav2vec2-base-960h; Whisper tiny.en, bundled)
-    "slue": {"transcriber": "wav2vec2", "asr_model": "facebook/wav2vec2-base-960h",
-             "encoder": "google-bert/bert-base-uncased"},
-    "offline": {"transcriber": "whisper", "asr_model": None, "encoder": OFFLINE_ENCODER},
-}
-ENV = {  # option -> environment variable
-    "stack": "SENTIMENT_STACK", "transcriber": "SENTIMENT_TRANSCRIBER", "asr_model": "SENTIMENT_ASR_MODEL",
-    "encoder": "SENTIMENT_ENCODER", "head": "SENTIMENT_HEAD", "device": "SENTIMENT_DEVICE",
-    "backend": "SENTIMENT_BACKEND", "precision": "SENTIMENT_PRECISION",
-}
+HEADS_DIR = Path(__file__).resolve().parent / "heads"  # package data: the trained heads ship with the package
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"  # three short clips of our own (flite)
+OFFLINE_ENCODER = STACK_DEFAULTS["offline"]["encoder"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +34,7 @@ class StackConfig:
     head: str
     device: str
     backend: str = "auto"  # auto (ONNX Runtime on a CPU), torch or onnx
-    precision: str = "fp32"  # or int8 (onnx only): faster, slightly different numbers
+    precision: str = "fp32"  # resolved from auto: fp32, int8 (onnx), bf16 or fp16 (torch)
 
     def describe(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -63,7 +54,7 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
         raise ValueError(f"Unknown stack {name!r}; expected one of {', '.join(STACKS)}")
     if name == "auto":
         name = "slue" if (HEADS_DIR / "slue.safetensors").is_file() else "offline"
-    base = DEFAULTS[name]
+    base = STACK_DEFAULTS[name]
     head_path = opt["head"] or str(HEADS_DIR / f"{name}.safetensors")
     if require_head and not Path(head_path).is_file():
         raise ModelError(
@@ -76,9 +67,15 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
     asr_model = opt["asr_model"] or (base["asr_model"] if transcriber == base["transcriber"] else None)
     encoder_name = opt["encoder"] or base["encoder"]
     encoder_path, encoder_name = bundled.encoder(encoder_name) or (encoder_name, encoder_name)
+    device = pick_device(opt["device"])
     return StackConfig(stack=name, transcriber=transcriber, asr_model=asr_model, encoder=encoder_path,
-                       encoder_name=encoder_name, head=head_path, device=pick_device(opt["device"]),
-                       backend=opt["backend"] or "auto", precision=opt["precision"] or "fp32")
+                       encoder_name=encoder_name, head=head_path, device=device,
+                       backend=opt["backend"] or "auto", precision=pick_precision(opt["precision"], device))
+
+
+def example_clips() -> dict[str, Path]:
+    """The bundled example recordings, by label name (negative, neutral, positive)."""
+    return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.flac"))}
 
 
 def pick_device(device: str | None) -> str:

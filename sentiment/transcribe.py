@@ -1,53 +1,28 @@
-"""The transcriber interface: batches of 16 kHz waves in, transcripts with timings out."""
+"""Loading a transcriber by kind (the kinds are in ``registry.TRANSCRIBERS``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+import importlib
+import inspect
 
-import numpy as np
+from .registry import TRANSCRIBERS
 
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: float  # seconds from the start of the recording
-    end: float
+SPEED_OPTIONS = ("backend", "precision")  # chosen per stack, understood by some kinds only
+from .transcript import Phrase, Transcriber, Transcript, Word  # noqa: F401  (the interface, re-exported)
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """A transcriber's own timed segment (Whisper's), used as a sentiment segment as it is."""
-    text: str
-    start: float
-    end: float
-
-
-@dataclass
-class Transcript:
-    text: str
-    words: list[Word] = field(default_factory=list)  # CTC: every word, timed
-    phrases: list[Phrase] = field(default_factory=list)  # Whisper: timed segments, no word timings
-
-
-class Transcriber(Protocol):
-    name: str  # model id or description, shown in results and logs
-
-    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
-        """Transcribe mono 16 kHz float32 waves, one transcript each, in input order."""
-        ...
-
-
-TRANSCRIBERS = ("whisper", "wav2vec2")
+def transcriber_class(kind: str) -> type:
+    if kind not in TRANSCRIBERS:
+        raise ValueError(f"Unknown transcriber {kind!r}; expected one of {', '.join(TRANSCRIBERS)}")
+    module, name = TRANSCRIBERS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def load_transcriber(kind: str, model: str | None = None, device: str = "cpu", **options) -> Transcriber:
-    """Build a transcriber: ``whisper`` (any faster-whisper model; default the bundled tiny.en) or
-    ``wav2vec2`` (any CTC model id or folder; default facebook/wav2vec2-base-960h)."""
-    if kind == "whisper":
-        from .transcribe_whisper import WhisperTranscriber
-        return WhisperTranscriber(model, device=device, **options)
-    if kind == "wav2vec2":
-        from .transcribe_ctc import CTCTranscriber
-        return CTCTranscriber(model or "facebook/wav2vec2-base-960h", device=device, **options)
-    raise ValueError(f"Unknown transcriber {kind!r}; expected one of {', '.join(TRANSCRIBERS)}")
+    """Build a transcriber of ``kind`` (``whisper``: any faster-whisper model, default the bundled tiny.en;
+    ``wav2vec2``: any CTC model, default facebook/wav2vec2-base-960h). The speed options (``backend``,
+    ``precision``) go only to a kind that takes them: Whisper's CTranslate2 picks its own."""
+    cls = transcriber_class(kind)
+    takes = inspect.signature(cls).parameters
+    options = {k: v for k, v in options.items() if k in takes or k not in SPEED_OPTIONS}
+    return cls(model or cls.DEFAULT_MODEL, device=device, **options)

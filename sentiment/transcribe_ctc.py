@@ -18,7 +18,7 @@ import torch
 from . import onnx_runtime
 from .audio import SAMPLE_RATE
 from .hub import from_pretrained
-from .transcribe import Transcript, Word
+from .transcript import Transcript, Word
 
 
 GPU_BATCH_SECONDS = 480  # padded audio per forward pass on a GPU: 24 windows of 20 s, or about 50 clips
@@ -35,16 +35,18 @@ class Window:
 
 
 class CTCTranscriber:
-    def __init__(self, model: str = "facebook/wav2vec2-base-960h", device: str = "cpu",
+    DEFAULT_MODEL = "facebook/wav2vec2-base-960h"
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu",
                  chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int | None = None,
-                 batch_seconds: float | None = None, backend: str = "auto", precision: str = "fp32",
+                 batch_seconds: float | None = None, backend: str = "auto", precision: str = "auto",
                  max_padding: float | None = None):
         from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
         self.name = str(model)
         self.device = torch.device(device)
+        self.precision = precision = onnx_runtime.pick_precision(precision, self.device)
         self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
-        self.precision = precision
         self.feature_extractor = from_pretrained(AutoFeatureExtractor, model)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         if self.feature_extractor.sampling_rate != SAMPLE_RATE:

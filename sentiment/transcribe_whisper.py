@@ -31,7 +31,7 @@ import numpy as np
 from . import bundled
 from .audio import SAMPLE_RATE
 from .errors import ModelUnavailableError
-from .transcribe import Phrase, Transcript
+from .transcript import Phrase, Transcript
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
@@ -40,6 +40,8 @@ DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temper
 
 
 class WhisperTranscriber:
+    DEFAULT_MODEL = DEFAULT_MODEL
+
     def __init__(self, model: str | None = None, device: str = "cpu", compute_type: str | None = None,
                  threads: int = 0, **decoding):
         from faster_whisper import WhisperModel

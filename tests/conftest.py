@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from sentiment.testing import SHARED, make_full_size, make_tiny_bert, make_tiny_ctc  # noqa: F401
 

@@ -105,7 +105,7 @@ def test_files_larger_than_the_limit_are_refused(client, tmp_path):
 
 
 def test_no_file_access_outside_gradio(server):
-    for target in ("/etc/passwd", str(ROOT / "app.py"), str(ROOT / "assets" / "heads" / "offline.safetensors")):
+    for target in ("/etc/passwd", str(ROOT / "app.py"), str(ROOT / "sentiment" / "heads" / "offline.safetensors")):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"{server.rstrip('/')}/gradio_api/file={target}")
         assert err.value.code in (403, 404)

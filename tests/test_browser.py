@@ -74,7 +74,7 @@ def page(server, playwright):
 
 def test_upload_analyse_and_see_the_result(page):
     ARTIFACTS.mkdir(exist_ok=True)
-    page.locator("#speech input[type=file]").set_input_files(str(ROOT / "assets" / "examples" / "positive.flac"))
+    page.locator("#speech input[type=file]").set_input_files(str(ROOT / "sentiment" / "examples" / "positive.flac"))
     page.locator("#analyse").click()
     page.wait_for_function("document.querySelector('#transcript textarea').value.length > 0", timeout=120_000)
     transcript = page.locator("#transcript textarea").input_value()

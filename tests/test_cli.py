@@ -98,6 +98,6 @@ def test_expected_failures_print_one_line_and_exit_2(tmp_path, monkeypatch, caps
     assert "Traceback" in capsys.readouterr().err  # only when asked for
     missing = tmp_path / "no-such.csv"
     assert run_command(training_run.main, ["--stack", "offline", "--data", str(missing), "--skip-pipeline",
-                                           "--assets", str(tmp_path)]) == 2
+                                           "--assets", str(tmp_path), "--heads-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: No manifest at") and "Traceback" not in err

@@ -23,7 +23,7 @@ TEXTS = {"0870": "and mister john dashwood had then leisure to consider how much
 
 @pytest.fixture(scope="module")
 def pipe():
-    return load_pipeline("offline", head=str(ROOT / "assets" / "heads" / "offline.safetensors"), device="cpu")
+    return load_pipeline("offline", head=str(ROOT / "sentiment" / "heads" / "offline.safetensors"), device="cpu")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score
 from sentiment.stacks import OFFLINE_ENCODER
 from sentiment.pipeline import load_pipeline
 
-HEAD = ROOT / "assets" / "heads" / "offline.safetensors"
+HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
 
 
 @pytest.fixture(scope="module")

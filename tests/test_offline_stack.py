@@ -17,7 +17,7 @@ from sentiment.pipeline import load_pipeline
 from sentiment.transcribe import load_transcriber
 from training.evaluate import scores, word_error_rate
 
-HEAD = ROOT / "assets" / "heads" / "offline.safetensors"
+HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
 
 
 def real_recordings():

@@ -1,6 +1,5 @@
 """The whole pipeline on tiny models: stages, batching, segments, errors, stack selection."""
 
-import numpy as np
 import pytest
 import torch
 from conftest import SR, tone

@@ -145,6 +145,7 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
     assets = tmp_path / "assets"
     metrics = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert),
                         "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
+                        "--heads-dir", str(assets / "heads"),
                         "--cache-dir", str(tmp_path / "cache"), "--max-epochs", "4", "--patience", "10"])
     assert metrics["data"]["counts"]["train"] == {label: 6 for label in LABELS}
     assert metrics["text"]["test"]["n"] == 9 and metrics["pipeline"]["n"] + metrics["pipeline"]["failed"] == 9

@@ -4,7 +4,7 @@
     python -m training.run --stack slue                    # SLUE-VoxCeleb from the Hub (gated)
     python -m training.run --stack slue --slue-dir DIR     # a local copy in SLUE's layout
 
-Writes assets/heads/<stack>.safetensors and assets/<stack>/{metrics.json, history.json, loss.png,
+Writes sentiment/heads/<stack>.safetensors (package data) and assets/<stack>/{metrics.json, history.json, loss.png,
 confusion_text.png, confusion_pipeline.png, pipeline_predictions.csv}.
 """
 
@@ -22,14 +22,14 @@ from pathlib import Path
 
 import torch
 
-from sentiment.encode import POOLINGS, TextEncoder
+from sentiment.encode import TextEncoder
 from sentiment.errors import run_command
 from sentiment.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
-from sentiment.stacks import resolve_stack
-from sentiment.pipeline import transcriber_options
-from sentiment.transcribe import TRANSCRIBERS, load_transcriber
+from sentiment.registry import POOLINGS, STACK_DEFAULTS, TRAINABLE_STACKS, add_model_options, model_options
+from sentiment.stacks import HEADS_DIR, resolve_stack
+from sentiment.transcribe import load_transcriber
 
 from . import data as datasets
 from .evaluate import evaluate_pipeline, majority_baseline, scores
@@ -39,11 +39,15 @@ from .train import TrainConfig, best_epoch, train_head
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-RECIPES = {  # per-stack defaults, found on each stack's dev split
-    "offline": {"data": ROOT / "data" / "sentiment3.csv", "speech": SHARED / "speech" / "tts" / "manifest.csv",
-                "pooling": "mean", "layers": [-4, -3, -2, -1]},
-    "slue": {"data": None, "speech": None, "pooling": "mean", "layers": [-1]},
-}
+
+
+def stack_data(stack: str) -> dict:
+    """The stack's training text and spoken test set, as paths (None: SLUE-VoxCeleb's own)."""
+    defaults = STACK_DEFAULTS[stack]
+    return {"data": defaults["text_data"] and ROOT / defaults["text_data"],
+            "speech": defaults["spoken_test"] and SHARED / defaults["spoken_test"]}
+
+
 REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared
 log = logging.getLogger("training")
 
@@ -51,7 +55,7 @@ log = logging.getLogger("training")
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--stack", choices=("offline", "slue"), required=True, help="which stack's head to train")
+    p.add_argument("--stack", choices=TRAINABLE_STACKS, required=True, help="which stack's head to train")
     src = p.add_argument_group("data")
     src.add_argument("--data", type=Path, help="text manifest (CSV/TSV/JSONL: text,label,split); default: "
                      "the stack's (offline: data/sentiment3.csv; slue: SLUE-VoxCeleb)")
@@ -61,13 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     src.add_argument("--hf-token", help="Hub token for the gated asapp/slue (default: your `hf auth login`)")
     src.add_argument("--speech-limit", type=int, help="evaluate the pipeline on the first N recordings only")
     src.add_argument("--skip-pipeline", action="store_true", help="text evaluation only (no audio needed)")
-    mod = p.add_argument_group("models (default: the stack's)")
-    mod.add_argument("--encoder", help="text encoder: Hub id or folder")
-    mod.add_argument("--transcriber", choices=TRANSCRIBERS)
-    mod.add_argument("--asr-model", help="transcriber model for the pipeline evaluation: Hub id or folder")
+    mod = add_model_options(p, ("transcriber", "asr_model", "encoder", "device", "precision"))
     mod.add_argument("--pooling", choices=POOLINGS, help="default: the stack's")
     mod.add_argument("--layers", type=int, nargs="+", help="hidden states to average (default: the stack's)")
-    mod.add_argument("--device", help="auto, cpu, cuda ...")
     hp = p.add_argument_group("training")
     defaults = TrainConfig()
     for field, value in asdict(defaults).items():
@@ -76,14 +76,16 @@ def parse_args(argv=None) -> argparse.Namespace:
                             help=f"(default {value})")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failure")
     out = p.add_argument_group("output")
-    out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where heads/ and <stack>/ go")
+    out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where <stack>/ (metrics, plots) goes")
+    out.add_argument("--heads-dir", type=Path, default=HEADS_DIR, help="where <stack>.safetensors goes "
+                     "(default: the package's heads, which load_pipeline finds)")
     out.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature and download cache")
     return p.parse_args(argv)
 
 
 def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example], str]:
     """(text examples with train/dev/test splits, spoken test examples, description of the source)."""
-    recipe = RECIPES[args.stack]
+    recipe = stack_data(args.stack)
     if args.data or recipe["data"]:
         path = args.data or recipe["data"]
         text = datasets.load_manifest(path)
@@ -116,17 +118,17 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
 def main(argv=None) -> dict:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = resolve_stack(args.stack, transcriber=args.transcriber, asr_model=args.asr_model,
-                           encoder=args.encoder, device=args.device, require_head=False)
+    config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
     train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
-    layers = tuple(args.layers or RECIPES[args.stack]["layers"])
-    args.pooling = args.pooling or RECIPES[args.stack]["pooling"]
+    layers = tuple(args.layers or STACK_DEFAULTS[args.stack]["layers"])
+    args.pooling = args.pooling or STACK_DEFAULTS[args.stack]["pooling"]
     text, speech, source = load_examples(args)
     counts = {s: dict(Counter(e.label for e in datasets.split(text, s))) for s in ("train", "dev", "test")}
     log.info("data: %s %s; spoken test recordings: %d", source, counts, len(speech))
 
+    # Features in fp32 on any device (cached; a head must not depend on the card it was trained on).
     encoder = TextEncoder(config.encoder, device=config.device, pooling=args.pooling, layers=layers,
-                          name=config.encoder_name)
+                          name=config.encoder_name, precision="fp32")
     t0 = time.perf_counter()
     x, y = {}, {}
     for s in ("train", "dev", "test"):
@@ -154,7 +156,7 @@ def main(argv=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
         transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device,
-                                       **transcriber_options(config))
+                                       backend=config.backend, precision=config.precision)
         metrics["models"]["transcriber"] = transcriber.name
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
@@ -166,7 +168,7 @@ def main(argv=None) -> dict:
                        f"{config.stack} pipeline (audio → transcript → label), n={metrics['pipeline']['n']}")
     info.training = metrics["training"]
     info.metrics = _summary(metrics)
-    head_path = save_head(head, args.assets / "heads" / f"{config.stack}.safetensors")
+    head_path = save_head(head, args.heads_dir / f"{config.stack}.safetensors")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
     plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling")

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from sentiment import bundled
 from sentiment.head import HeadInfo
 from sentiment.labels import label_id
+from sentiment.registry import ENCODERS
 from sentiment.text import NORMALIZATION, normalize_text
 
 from . import data as datasets
@@ -32,7 +33,6 @@ from .evaluate import scores
 from .train import TrainConfig, train_head
 
 ROOT = Path(__file__).resolve().parent.parent
-ENCODERS = {"minilm": (bundled.MINILM, bundled.minilm), "mpnet": (bundled.MPNET, bundled.mpnet)}
 CANDIDATES = [("mean", (-1,)), ("mean", (-2, -1)), ("mean", (-3, -2, -1)), ("mean", (-4, -3, -2, -1)),
               ("cls", (-1,))]
 log = logging.getLogger("training")
@@ -85,26 +85,26 @@ def main(argv=None) -> list[dict]:
     y = {s: torch.tensor([label_id(e.label) for e in rows]) for s, rows in splits.items()}
     results = []
     for name in args.encoders:
-        spec, locate = ENCODERS[name]
+        folder, model_id = bundled.encoder(name)
         t0 = time.perf_counter()
         texts = [normalize_text(e.text) for s in ("train", "dev", "test") for e in splits[s]]
-        feats = layer_features(locate(), texts, args.cache_dir)
+        feats = layer_features(Path(folder), texts, args.cache_dir)
         seconds = time.perf_counter() - t0
         bounds = {"train": (0, len(y["train"])), "dev": (len(y["train"]), len(y["train"]) + len(y["dev"])),
                   "test": (len(y["train"]) + len(y["dev"]), len(texts))}
         for pooling, layers in CANDIDATES:
             x = candidate(feats, pooling, layers)
             x = {s: x[a:b] for s, (a, b) in bounds.items()}
-            info = HeadInfo(encoder=spec.model_id, hidden_size=x["train"].shape[1], pooling=pooling, layers=layers)
+            info = HeadInfo(encoder=model_id, hidden_size=x["train"].shape[1], pooling=pooling, layers=layers)
             head, _ = train_head(x["train"], y["train"], x["dev"], y["dev"], info, TrainConfig())
             f1 = {s: round(scores(y[s].tolist(), head.probabilities(x[s]).argmax(1).tolist())["macro_f1"], 4)
                   for s in ("dev", "test")}
-            results.append({"encoder": spec.model_id, "pooling": pooling, "layers": list(layers),
+            results.append({"encoder": model_id, "pooling": pooling, "layers": list(layers),
                             "dev_macro_f1": f1["dev"], "test_macro_f1": f1["test"],
                             "encode_seconds": round(seconds, 1)})
             log.info("%s", results[-1])
     best = max(results, key=lambda r: r["dev_macro_f1"])
-    print(f"\n| encoder | pooling | layers | dev macro-F1 | test macro-F1 |\n|---|---|---|---|---|")
+    print("\n| encoder | pooling | layers | dev macro-F1 | test macro-F1 |\n|---|---|---|---|---|")
     for r in results:
         mark = " (best on dev)" if r is best else ""
         print(f"| {r['encoder']} | {r['pooling']} | {r['layers']} | {r['dev_macro_f1']:.3f}{mark} | "

@@ -1,0 +1,55 @@
+"""Does a lower precision change the labels? The offline stack's real text encoder (all-mpnet-base-v2,
+bundled) and its trained head on sentiment3's test split, in fp32 and in bf16 / fp16: label agreement
+and macro-F1 of each. The mission transcriber's agreement needs its real weights (the Hub): bench/gpu.py
+gives the random-weight frame agreement.
+
+    python bench/precision_agreement.py                 # CPU: fp32 vs bf16
+    python bench/precision_agreement.py --device cuda   # GPU: fp32 vs bf16 and fp16
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment.encode import TextEncoder  # noqa: E402
+from sentiment.head import load_head  # noqa: E402
+from sentiment.labels import label_id  # noqa: E402
+from sentiment.stacks import resolve_stack  # noqa: E402
+from sentiment.text import normalize_text  # noqa: E402
+from training.data import load_manifest, split  # noqa: E402
+from training.evaluate import scores  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args()
+    config = resolve_stack("offline", device=args.device)
+    head = load_head(config.head, device=args.device)
+    test = split(load_manifest(ROOT / "data" / "sentiment3.csv"), "test")
+    texts, truth = [normalize_text(e.text) for e in test], [label_id(e.label) for e in test]
+    precisions = ("fp32", "bf16", "fp16") if args.device.startswith("cuda") else ("fp32", "bf16")
+    labels = {}
+    for precision in precisions:
+        encoder = TextEncoder(config.encoder, device=args.device, pooling=head.info.pooling, layers=head.info.layers,
+                              name=config.encoder_name, backend="torch", precision=precision)
+        t0 = time.perf_counter()
+        labels[precision] = head.probabilities(encoder.encode(texts).to(args.device)).argmax(-1).cpu().tolist()
+        print(f"{precision}: macro-F1 {scores(truth, labels[precision])['macro_f1']:.4f}, "
+              f"{time.perf_counter() - t0:.1f} s", flush=True)
+    for precision in precisions[1:]:
+        same = sum(a == b for a, b in zip(labels[precision], labels["fp32"]))
+        print(f"{precision} labels equal to fp32's: {same}/{len(texts)} ({same / len(texts):.2%}) on {args.device}, "
+              f"torch {torch.__version__}")
+
+
+if __name__ == "__main__":
+    main()
