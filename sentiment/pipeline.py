@@ -1,4 +1,6 @@
-"""Audio → transcript → sentiment: preprocess, forward, postprocess, each usable on its own.
+"""Audio → transcript → sentiment in three stages, each callable on its own (as in transformers pipelines):
+``preprocess`` (decode, validate) → ``forward`` (every model: transcriber, encoder, head) → ``postprocess``
+(labels, segments, summary; no model).
 
 Models are loaded once, in ``load_pipeline``; a pipeline object then serves any number of requests.
 """
@@ -52,6 +54,16 @@ class Prediction:
         return asdict(self)
 
 
+@dataclass
+class Forwarded:
+    """What ``forward`` gives for one clip: the transcript, the spans labelled and their probabilities."""
+    transcript: Transcript
+    duration: float
+    spans: list[Span]
+    probs: torch.Tensor  # (len(spans), 3), in LABELS order
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 class SentimentPipeline:
     def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
                  stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0):
@@ -70,30 +82,48 @@ class SentimentPipeline:
         """Decoded, validated mono 16 kHz float32 samples."""
         return load_audio(source, max_seconds=self.max_seconds)
 
-    def forward(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
-        return self.transcriber.transcribe(waves)
+    def forward(self, waves: Sequence[np.ndarray]) -> list[Forwarded]:
+        """Every model, batched over the clips: the transcriber, then the encoder and head (``score``)."""
+        t0 = time.perf_counter()
+        transcripts = self.transcriber.transcribe(waves) if len(waves) else []
+        seconds = (time.perf_counter() - t0) / max(1, len(waves))
+        out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves])
+        for item in out:
+            item.timings["transcribe"] = round(seconds, 4)
+        return out
+
+    def score(self, transcripts: Sequence[Transcript], durations: Sequence[float]) -> list[Forwarded]:
+        """The text half of ``forward``: each transcript cut into spans, all spans of all clips through the
+        encoder and head in one call (the encoder sorts them by length and batches them)."""
+        t0 = time.perf_counter()
+        spans = [self.spans(t, d) if t.text.strip() else [] for t, d in zip(transcripts, durations)]
+        flat = [s.text for clip in spans for s in clip]
+        probs = self.classify(flat) if flat else torch.empty(0, len(LABELS))
+        seconds = round((time.perf_counter() - t0) / max(1, len(transcripts)), 4)
+        offsets = np.cumsum([0] + [len(clip) for clip in spans])
+        return [Forwarded(t, d, s, probs[offsets[k]:offsets[k + 1]], {"classify": seconds})
+                for k, (t, d, s) in enumerate(zip(transcripts, durations, spans))]
 
     def spans(self, transcript: Transcript, duration: float) -> list[Span]:
         """What gets labelled: the segments of a long recording, else the whole transcript as one."""
         spans = split_transcript(transcript) if duration > self.segment_seconds else []
         return spans if len(spans) > 1 else [Span(0.0, round(duration, 3), transcript.text)]
 
-    def postprocess(self, transcript: Transcript, duration: float, probs: torch.Tensor | None = None) -> Prediction:
-        """Label the transcript; long recordings get one label per segment and a word-weighted overall.
-        ``probs``: the probabilities of ``spans(...)``, when a batch already computed them."""
-        if not transcript.text.strip():
+    def postprocess(self, out: Forwarded) -> Prediction:
+        """Labels from the probabilities: one per segment of a long recording and a word-weighted overall,
+        and the summary. No model runs here."""
+        if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        spans = self.spans(transcript, duration)
-        probs = self.classify([s.text for s in spans]) if probs is None else probs
-        if len(spans) > 1:
-            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
+        if len(out.spans) > 1:
+            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(out.spans, out.probs)]
             label, confidences = overall(segments)
         else:
             segments = []
-            label, confidences = _label(probs[0])
-        whole = [Segment(0.0, round(duration, 3), transcript.text, label, confidences)]
-        return Prediction(transcript.text, label, confidences, segments=segments, summary=summarize(segments or whole),
-                          duration=round(duration, 3), models=dict(self.models))
+            label, confidences = _label(out.probs[0])
+        whole = [Segment(0.0, round(out.duration, 3), out.transcript.text, label, confidences)]
+        return Prediction(out.transcript.text, label, confidences, segments=segments,
+                          summary=summarize(segments or whole), duration=round(out.duration, 3),
+                          models=dict(self.models), timings=dict(out.timings))
 
     def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
         """Each timed span of text labelled: the one step the file path and the live path share."""
@@ -119,27 +149,14 @@ class SentimentPipeline:
                 if not return_errors:
                     raise
                 results[i] = err
-        t0 = time.perf_counter()
-        transcripts = self.forward(waves) if waves else []
-        asr_time = (time.perf_counter() - t0) / max(1, len(waves))
-        # The text stage of the whole batch in one call: the encoder sorts all texts by length and batches them.
-        t0 = time.perf_counter()
-        spans = [self.spans(t, len(w) / SAMPLE_RATE) if t.text.strip() else [] for t, w in zip(transcripts, waves)]
-        flat = [s.text for clip in spans for s in clip]
-        probs = self.classify(flat) if flat else torch.empty(0, len(LABELS))
-        text_time = (time.perf_counter() - t0) / max(1, len(waves))
-        offsets = np.cumsum([0] + [len(clip) for clip in spans])
-        for k, (i, wave, transcript, load_time) in enumerate(zip(where, waves, transcripts, load_times)):
+        for i, out, load_time in zip(where, self.forward(waves), load_times):
+            out.timings = {"audio": round(load_time, 4), **out.timings, "batch_size": len(waves)}
             try:
-                prediction = self.postprocess(transcript, len(wave) / SAMPLE_RATE, probs[offsets[k]:offsets[k + 1]])
+                results[i] = self.postprocess(out)
             except SentimentError as err:
                 if not return_errors:
                     raise
                 results[i] = err
-                continue
-            prediction.timings = {"audio": round(load_time, 4), "transcribe": round(asr_time, 4),
-                                  "classify": round(text_time, 4), "batch_size": len(waves)}
-            results[i] = prediction
         return results
 
     def predict_text(self, text: str) -> Prediction:

@@ -44,8 +44,11 @@ def test_prediction_has_everything(pipe):
 
 def test_stages_compose_to_the_call(pipe):
     wave = pipe.preprocess((SR, tone(1.2, 300)))
-    [transcript] = pipe.forward([wave])
-    staged = pipe.postprocess(transcript, wave.size / SR)
+    [out] = pipe.forward([wave])  # every model has run: the probabilities are there
+    assert out.probs.shape == (1, len(LABELS)) and out.transcript.text and out.duration == 1.2
+    pipe.encoder.encode = pipe.transcriber.transcribe = None  # postprocess must not need a model
+    staged = pipe.postprocess(out)
+    del pipe.encoder.encode, pipe.transcriber.transcribe
     called = pipe((SR, tone(1.2, 300)))
     assert (staged.transcript, staged.confidences) == (called.transcript, called.confidences)
 
@@ -69,6 +72,12 @@ def test_text_is_normalised_the_same_for_training_and_inference(pipe):
         pipe.predict_text(" ... ")
 
 
+def label(pipe, transcript: Transcript, duration: float):
+    """The text half of forward, then postprocess: for transcripts made by hand."""
+    [out] = pipe.score([transcript], [duration])
+    return pipe.postprocess(out)
+
+
 def timed(words):
     return Transcript(" ".join(w for w, _, _ in words), [Word(w, s, e) for w, s, e in words])
 
@@ -77,7 +86,7 @@ def test_long_recordings_get_segments_and_a_word_weighted_overall(pipe):
     transcript = timed([("i", 0.5, 0.7), ("love", 0.8, 1.1), ("it", 1.2, 1.3),
                         ("this", 12.0, 12.2), ("was", 12.3, 12.5), ("bad", 12.6, 12.9), ("okay", 13.0, 13.4),
                         ("fine", 24.0, 24.5)])
-    result = pipe.postprocess(transcript, duration=25.0)
+    result = label(pipe, transcript, 25.0)
     assert [(s.start, s.end, s.text) for s in result.segments] == [
         (0.5, 1.3, "i love it"), (12.0, 13.4, "this was bad okay"), (24.0, 24.5, "fine")]
     probs = pipe.classify(["i love it", "this was bad okay", "fine"])
@@ -88,7 +97,7 @@ def test_long_recordings_get_segments_and_a_word_weighted_overall(pipe):
 
 def test_whisper_phrases_are_the_segments(pipe):
     phrases = [Phrase("I love it.", 0.0, 2.4), Phrase("This was bad, okay?", 3.1, 9.8), Phrase("Fine.", 20.0, 21.0)]
-    result = pipe.postprocess(Transcript(" ".join(p.text for p in phrases), phrases=phrases), duration=21.5)
+    result = label(pipe, Transcript(" ".join(p.text for p in phrases), phrases=phrases), 21.5)
     assert [(s.start, s.end, s.text) for s in result.segments] == [(p.start, p.end, p.text) for p in phrases]
     probs = pipe.classify([p.text for p in phrases])
     expected = (probs * torch.tensor([3.0, 4.0, 1.0])[:, None]).sum(0) / 8  # weighted by words
@@ -108,7 +117,7 @@ def test_whisper_segments_that_end_mid_sentence_are_joined():
 
 def test_short_recordings_have_no_segments_and_summarise_as_one(pipe):
     transcript = timed([("i", 0.5, 0.7), ("love", 3.0, 3.3)])
-    result = pipe.postprocess(transcript, duration=4.0)
+    result = label(pipe, transcript, 4.0)
     assert result.segments == []
     assert result.summary.seconds == 4.0 and result.summary.counts[result.label] == 1
     assert result.summary.speaking_time[result.label] == 1.0
@@ -116,7 +125,7 @@ def test_short_recordings_have_no_segments_and_summarise_as_one(pipe):
 
 def test_no_words_is_no_speech(pipe):
     with pytest.raises(NoSpeechError, match="no words"):
-        pipe.postprocess(Transcript(""), duration=2.0)
+        label(pipe, Transcript(""), 2.0)
 
 
 def test_head_for_another_encoder_fails_before_loading_models(tiny_ctc, tmp_path):
