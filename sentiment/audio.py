@@ -32,6 +32,15 @@ _BLOCK_FRAMES = 1 << 20  # read files in blocks so a long stereo file is never h
 AudioSource = Union[str, PathLike, bytes, tuple]
 
 
+class NamedBytes(bytes):
+    """A file's bytes with its name, so that messages about it name the file (Ray hands actors bytes)."""
+
+    def __new__(cls, data: bytes, name: str):
+        self = super().__new__(cls, data)
+        self.name = name
+        return self
+
+
 def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) -> np.ndarray:
     """Decode ``source`` to validated mono 16 kHz float32 samples."""
     if isinstance(source, tuple):
@@ -41,11 +50,16 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
         mono, rate = to_mono(samples), int(rate)
         _check_duration(len(mono) / max(rate, 1), max_seconds)
     elif isinstance(source, (bytes, bytearray)):
-        mono, rate = _decode(bytes(source), max_seconds, name="the uploaded data")
+        name = getattr(source, "name", "the uploaded data")
+        if not source:
+            raise EmptyAudioError(f"{name[:1].upper()}{name[1:]} is empty (0 bytes).")
+        mono, rate = _decode(bytes(source), max_seconds, name=name)
     elif isinstance(source, (str, PathLike)):
         path = Path(source)
         if not path.is_file():
             raise UnreadableAudioError(f"No such audio file: {path}")
+        if path.stat().st_size == 0:
+            raise EmptyAudioError(f"{path.name} is empty (0 bytes).")
         mono, rate = _decode(path, max_seconds, name=path.name)
     else:
         raise UnreadableAudioError(
@@ -54,6 +68,19 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
     wave = resample(mono, rate)
     validate(wave, max_seconds)
     return wave
+
+
+def read_stretch(path: str | PathLike, start: float | None = None, end: float | None = None) -> AudioSource:
+    """The stretch [start, end) seconds of a file, as ``load_audio`` takes it (SLUE's utterances are
+    stretches of longer files); the path itself when no stretch is given."""
+    if start is None or end is None or np.isnan(start) or np.isnan(end):
+        return path
+    try:
+        with sf.SoundFile(path) as f:
+            f.seek(min(int(start * f.samplerate), f.frames))
+            return f.samplerate, f.read(int((end - start) * f.samplerate), dtype="float32")
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise UnreadableAudioError(f"Could not read {Path(path).name}: {err}") from err
 
 
 def resample(mono: np.ndarray, rate: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 from .audio import DEFAULT_MAX_SECONDS
 from .errors import EXPECTED
 from .labels import LABELS
+from .results import append_partial, check_output, read_done, result_row, write_rows
 from .registry import add_model_options, model_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
@@ -36,12 +37,24 @@ def _parser() -> argparse.ArgumentParser:
                                 "tell whether it is Negative, Neutral or Positive.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     pred = sub.add_parser("predict", help="transcribe and classify audio files", description=(
-        "Transcribe and classify audio. Each INPUT is an audio file, a folder of audio files, or a CSV/TSV "
-        "manifest with an 'audio' column (paths relative to the manifest). Several files run as a batch "
-        "with a progress bar."))
+        "Transcribe and classify audio. Each INPUT is an audio file, a folder of audio files, a CSV/TSV "
+        "manifest with an 'audio' column (paths relative to the manifest), or with --engine ray a URI that "
+        "Ray Data reads (s3://, gs://). Several files run as a batch with a progress bar. With -o, a second "
+        "run with the same output skips the inputs that already have a result (resume after a crash)."))
     pred.add_argument("inputs", nargs="+", metavar="INPUT")
     pred.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
-    pred.add_argument("-o", "--output", type=Path, help="also write all results to a .csv or .jsonl file")
+    pred.add_argument("-o", "--output", type=Path, help="also write all results, one row per input, to a .csv, "
+                      ".jsonl or .parquet file (rows are kept in OUTPUT.partial.jsonl while the run goes on)")
+    pred.add_argument("--retry-errors", action="store_true", help="resuming: run again the inputs whose "
+                      "row is an error")
+    ray = pred.add_argument_group("engine")
+    ray.add_argument("--engine", choices=("local", "ray"), default="local", help="local: this process "
+                     "(default); ray: a pool of Ray actors, here or on a cluster (pip install -r requirements-ray.txt)")
+    ray.add_argument("--address", help="Ray cluster to join (ray://host:10001, auto, or RAY_ADDRESS); "
+                     "default: start Ray here with this machine's cores")
+    ray.add_argument("--workers", type=int, help="Ray actors, each loading the models once; default one per "
+                     "core, the cores shared out as threads (actors x threads = cores)")
+    ray.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each actor asks Ray for")
     pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
     pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
@@ -69,51 +82,69 @@ def _info(args) -> int:
 def _predict(args) -> int:
     from tqdm import tqdm
 
-    from .pipeline import load_pipeline
-
     files = collect_inputs(args.inputs)
-    pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
-    rows, failed = [], 0
-    with tqdm(total=len(files), unit="file", disable=len(files) < 2, file=sys.stderr) as bar:
-        for b in range(0, len(files), args.batch_size):
-            batch = files[b:b + args.batch_size]
-            for path, result in zip(batch, pipe.predict(batch, return_errors=True)):
-                row = _row(path, result)
-                failed += "error" in row
-                rows.append(row)
-                bar.write(json.dumps(row) if args.json else _text(row), file=sys.stdout)
-            bar.update(len(batch))
+    done: dict[str, dict] = {}
     if args.output:
-        _write(rows, args.output)
-        print(f"wrote {len(rows)} results to {args.output}", file=sys.stderr)
-    return 1 if failed else 0
+        check_output(args.output)
+        done = {k: r for k, r in read_done(args.output).items() if not (args.retry_errors and "error" in r)}
+    todo = [f for f in files if f not in done]
+    if len(todo) < len(files):
+        print(f"resuming {args.output}: {len(files) - len(todo)} of {len(files)} inputs already have a result, "
+              "skipped", file=sys.stderr)
+    new: dict[str, dict] = {}
+    with tqdm(total=len(todo), unit="file", disable=len(todo) < 2, file=sys.stderr) as bar:
+        for rows in _run(args, todo):
+            for row in rows:
+                row.pop("index", None)
+                new[row["path"]] = row
+                bar.write(json.dumps(row) if args.json else _text(row), file=sys.stdout)
+            if args.output:
+                append_partial(args.output, rows)
+            bar.update(len(rows))
+    if args.output:
+        write_rows([done.get(f) or new[f] for f in files], args.output)
+        print(f"wrote {len(files)} results to {args.output}", file=sys.stderr)
+    return 1 if any("error" in r for r in new.values()) else 0
 
 
-def collect_inputs(inputs: list[str]) -> list[Path]:
-    """Expand folders (their audio files, sorted) and manifests (their 'audio' column)."""
-    files: list[Path] = []
-    for item in map(Path, inputs):
-        if item.is_dir():
+def _run(args, files: list[str]):
+    """Rows for ``files``, a list at a time, from this process or from Ray actors."""
+    if not files:
+        return
+    if args.engine == "ray":
+        from .batch_ray import predict_on_ray
+        yield from predict_on_ray(files, model_options(args), address=args.address, workers=args.workers,
+                                  batch_size=args.batch_size, gpus_per_worker=args.gpus_per_worker,
+                                  max_seconds=args.max_seconds)
+        return
+    from .pipeline import load_pipeline
+    pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
+    for b in range(0, len(files), args.batch_size):
+        batch = files[b:b + args.batch_size]
+        yield [result_row(path, result) for path, result in zip(batch, pipe.predict(batch, return_errors=True))]
+
+
+def collect_inputs(inputs: list[str]) -> list[str]:
+    """Expand folders (their audio files, sorted) and manifests (their 'audio' column); URIs pass as they are."""
+    files: list[str] = []
+    for text in inputs:
+        item = Path(text)
+        if "://" in text:
+            files.append(text)  # Ray Data reads it (--engine ray)
+        elif item.is_dir():
             found = sorted(p for p in item.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
             if not found:
                 raise ValueError(f"No audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) in the folder {item}")
-            files += found
+            files += map(str, found)
         elif item.suffix.lower() in MANIFEST_SUFFIXES:
             with open(item, newline="", encoding="utf-8") as f:
                 reader = csv.DictReader(f, delimiter="\t" if item.suffix.lower() == ".tsv" else ",")
                 if "audio" not in (reader.fieldnames or []):
                     raise ValueError(f"The manifest {item} has no 'audio' column")
-                files += [item.parent / r["audio"] for r in reader]
+                files += [str(item.parent / r["audio"]) for r in reader]
         else:
-            files.append(item)  # a missing or bad file gets its own error row
+            files.append(text)  # a missing or bad file gets its own error row
     return files
-
-
-def _row(path: Path, result) -> dict:
-    if isinstance(result, Exception):
-        return {"path": str(path), "error": str(result)}
-    return {"path": str(path), "label": result.label, **result.confidences, "transcript": result.transcript,
-            "duration": result.duration, "segments": [vars(s) for s in result.segments]}
 
 
 def _text(row: dict) -> str:
@@ -121,15 +152,3 @@ def _text(row: dict) -> str:
         return f"{row['path']}: ERROR {row['error']}"
     scores = "  ".join(f"{name} {row[name]:.2f}" for name in LABELS)
     return f"{row['path']}: {row['label']}  ({scores})\n    {row['transcript']}"
-
-
-def _write(rows: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".jsonl":
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        return
-    fields = ["path", "label", *LABELS, "transcript", "duration", "error"]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)

@@ -48,6 +48,10 @@ class EncoderMismatchError(ModelError, ValueError):
     """A head was trained on another encoder than the one loaded."""
 
 
+class MissingDependencyError(SentimentError, RuntimeError):
+    """An optional part is not installed (Ray for ``--engine ray``); the message says how to install it."""
+
+
 EXPECTED = (SentimentError, ValueError, OSError)  # OSError: missing files, no network (ConnectionError)
 
 

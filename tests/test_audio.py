@@ -141,3 +141,14 @@ def test_every_audio_error_is_a_value_error():
     for error in (EmptyAudioError, TooShortError, TooLongError, NoSpeechError, NonFiniteAudioError,
                   UnreadableAudioError):
         assert issubclass(error, ValueError)
+
+
+def test_zero_byte_files_and_bytes_are_empty_and_named(tmp_path):
+    from sentiment.audio import NamedBytes
+    (tmp_path / "nothing.wav").write_bytes(b"")
+    with pytest.raises(EmptyAudioError, match="nothing.wav is empty"):
+        load_audio(tmp_path / "nothing.wav")
+    with pytest.raises(EmptyAudioError, match="The uploaded data is empty"):
+        load_audio(b"")
+    with pytest.raises(EmptyAudioError, match="call-7.flac is empty"):
+        load_audio(NamedBytes(b"", "call-7.flac"))

@@ -10,10 +10,10 @@ from typing import Sequence
 
 import jiwer
 import numpy as np
-import soundfile as sf
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from tqdm import tqdm
 
+from sentiment.audio import read_stretch
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
 from sentiment.text import normalize_text
@@ -45,12 +45,7 @@ def majority_baseline(train_y: Sequence[int], test_y: Sequence[int]) -> dict:
 
 def audio_source(example: Example):
     """The example's audio as the pipeline takes it: a path, or the (rate, samples) of its stretch."""
-    if example.start is None or example.end is None:
-        return example.audio
-    with sf.SoundFile(example.audio) as f:
-        f.seek(min(int(example.start * f.samplerate), f.frames))
-        samples = f.read(int((example.end - example.start) * f.samplerate), dtype="float32")
-        return f.samplerate, samples
+    return read_stretch(example.audio, example.start, example.end)
 
 
 def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_size: int = 8) -> tuple[dict, list[dict]]:

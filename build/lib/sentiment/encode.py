@@ -1,0 +1,114 @@
+"""The frozen text encoder: any BERT-like Hub id or folder, pooled to one vector per text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from . import onnx_runtime
+from .hub import from_pretrained
+from .registry import POOLINGS
+
+
+
+class TextEncoder:
+    """Frozen, eval-mode, no gradients. ``name`` is what heads record and are checked against."""
+
+    def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
+                 max_length: int = 512, batch_size: int = 32, name: str | None = None, backend: str = "auto",
+                 precision: str = "auto"):
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        if pooling not in POOLINGS:
+            raise ValueError(f"Unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        self.name = name or str(model)
+        self.source = str(model)  # what was loaded: Hub id or folder
+        self.device = torch.device(device)
+        self.precision = precision = onnx_runtime.pick_precision(precision, self.device)
+        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.tokenizer = from_pretrained(AutoTokenizer, model)
+        self.pooling, self.layers = pooling, tuple(layers)
+        self.config = from_pretrained(AutoConfig, model)
+        self.hidden_size = int(self.config.hidden_size)
+        self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
+        self.batch_size = batch_size
+
+        def load() -> Pooled:
+            dtype = onnx_runtime.TORCH_DTYPES.get(precision, torch.float32)  # int8 lives in ONNX Runtime
+            encoder = from_pretrained(AutoModel, model).eval().to(self.device, dtype).requires_grad_(False)
+            if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
+                raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
+            return Pooled(encoder, pooling, self.layers)
+
+        if self.backend == "torch":
+            self.pooled = load()
+            self.model = self.pooled.model
+            return
+        self.model = None  # ONNX Runtime holds its own copy of the weights
+        identity, loaded = onnx_runtime.weights_identity(self.source), None
+        if identity is None or pooling == "pooler":  # a missing pooler must fail here, not after an export
+            loaded = load()
+            identity = identity or onnx_runtime.weights_sample(loaded)
+        key = onnx_runtime.cache_key("pooled", self.config.to_json_string(), identity, pooling, str(self.layers))
+        # Padding in the example: a mask of all ones would let the model drop it from the traced graph.
+        given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
+        example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
+        axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
+        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision,
+                                              name=self.name)
+
+    def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
+        """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a
+        progress bar for long runs."""
+        from tqdm import tqdm
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = torch.empty(len(texts), self.hidden_size)
+        starts = range(0, len(order), self.batch_size)
+        queued = []  # read back at the end: on a GPU the next batch is tokenized while the last one runs
+        for b in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
+            idx = order[b:b + self.batch_size]
+            queued.append((idx, self._encode_batch([texts[i] for i in idx])))
+        for idx, features in queued:
+            out[idx] = features.float().cpu()
+        return out
+
+    @torch.inference_mode()
+    def _encode_batch(self, texts: list[str]) -> torch.Tensor:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt").to(self.device)
+        out = self.pooled(**batch)
+        return out[0] if isinstance(out, list) else out
+
+
+class Pooled(torch.nn.Module):
+    """Encoder forward and pooling in one module, so that the ONNX graph holds both."""
+
+    def __init__(self, model: torch.nn.Module, pooling: str, layers: Sequence[int]):
+        super().__init__()
+        self.model, self.pooling, self.layers = model, pooling, tuple(layers)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        want_layers = self.layers != (-1,)
+        types = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, **types,
+                         output_hidden_states=want_layers)
+        if self.pooling == "pooler":
+            return out.pooler_output
+        states = (torch.stack([out.hidden_states[i] for i in self.layers]).mean(0) if want_layers
+                  else out.last_hidden_state)
+        if states.dtype != torch.float32:  # bf16 / fp16 models: pool in fp32
+            states = states.float()
+        if self.pooling == "cls":
+            return states[:, 0]
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        return (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+def short_name(name: str) -> str:
+    """The part of a model id or path that identifies the model: 'google-bert/bert-base-uncased' and a
+    local folder '/models/bert-base-uncased' are both 'bert-base-uncased'."""
+    return Path(str(name).rstrip("/")).name

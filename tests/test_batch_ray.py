@@ -1,0 +1,107 @@
+"""Batch prediction on Ray Data (`--engine ray`), on a local Ray with two CPUs: the same rows as the
+single-process CLI on real recordings, one row per input with bad files' errors, and resume after a crash."""
+
+import json
+import shutil
+import sys
+
+import pytest
+from conftest import ROOT, shared_path
+
+from sentiment import cli
+from sentiment.cli import main
+from sentiment.results import partial_path, read_rows
+
+HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    ray = pytest.importorskip("ray", reason="needs Ray Data: pip install -r requirements-ray.txt")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Six real recordings from ../shared, an empty file and a corrupt one."""
+    real = sorted(shared_path("data", "speech", "real").glob("*.wav"))[:6]
+    out = tmp_path_factory.mktemp("archive")
+    for p in real:
+        shutil.copy(p, out / p.name)
+    (out / "empty.wav").write_bytes(b"")
+    (out / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(40)))
+    return out
+
+
+def run(*args) -> int:
+    return main(["predict", *map(str, args), "--stack", "offline", "--head", str(HEAD), "--device", "cpu",
+                 "--batch-size", "2"])
+
+
+def by_path(path):
+    return {r["path"]: r for r in read_rows(path)}
+
+
+@pytest.fixture(scope="module")
+def single_process(folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local") / "local.jsonl"
+    assert run(folder, "-o", out) == 1  # two bad files
+    return by_path(out)
+
+
+def test_ray_rows_equal_the_single_process_cli(ray_local, folder, single_process, tmp_path):
+    out = tmp_path / "ray.parquet"
+    assert run(folder, "-o", out, "--engine", "ray", "--workers", "2") == 1
+    rows = by_path(out)
+    assert list(rows) == list(single_process)  # one row per input, in the input order
+    good = [p for p, r in rows.items() if "error" not in r]
+    assert len(good) == 6
+    for path in good:
+        ours, theirs = rows[path], single_process[path]
+        assert (ours["label"], ours["transcript"]) == (theirs["label"], theirs["transcript"])
+        assert ours["Positive"] == pytest.approx(theirs["Positive"], abs=1e-4)
+    assert any("sense" in rows[p]["transcript"] or "dashwood" in rows[p]["transcript"].lower() for p in good)
+
+
+def test_bad_files_get_their_error_and_the_run_goes_on(ray_local, folder, single_process, tmp_path):
+    out = tmp_path / "ray.csv"
+    run(folder, folder / "missing.wav", "-o", out, "--engine", "ray")
+    rows = by_path(out)
+    assert len(rows) == 9 and sum("error" in r for r in rows.values()) == 3
+    assert "empty" in rows[str(folder / "empty.wav")]["error"].lower()
+    assert rows[str(folder / "corrupt.wav")]["error"] == single_process[str(folder / "corrupt.wav")]["error"]
+    assert "No such file" in rows[str(folder / "missing.wav")]["error"]
+
+
+def test_an_interrupted_run_resumes_to_the_same_output(ray_local, folder, single_process, tmp_path,
+                                                       monkeypatch, capsys):
+    out = tmp_path / "resumed.jsonl"
+    calls, append = [], cli.append_partial
+
+    def crash_after_two(output, rows):
+        append(output, rows)
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the machine goes down after two blocks were written
+
+    monkeypatch.setattr(cli, "append_partial", crash_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run(folder, "-o", out, "--engine", "ray")
+    written = sum(calls)
+    assert not out.exists() and len(read_rows(partial_path(out))) == written < 8
+    monkeypatch.setattr(cli, "append_partial", append)
+    capsys.readouterr()
+    run(folder, "-o", out, "--engine", "ray")
+    assert f"{written} of 8 inputs already have a result" in capsys.readouterr().err
+    rows = by_path(out)
+    assert not partial_path(out).exists() and list(rows) == list(single_process)
+    assert {p: (r.get("label"), r.get("transcript")) for p, r in rows.items()} == \
+        {p: (r.get("label"), r.get("transcript")) for p, r in single_process.items()}
+
+
+def test_without_ray_the_engine_says_how_to_install_it(folder, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    assert run(folder / "empty.wav", "--engine", "ray") == 2
+    assert "pip install -r requirements-ray.txt" in capsys.readouterr().err
