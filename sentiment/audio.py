@@ -52,7 +52,8 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
     elif isinstance(source, (bytes, bytearray)):
         name = getattr(source, "name", "the uploaded data")
         if not source:
-            raise EmptyAudioError(f"{name[:1].upper()}{name[1:]} is empty (0 bytes).")
+            raise EmptyAudioError(f"{name} is empty (0 bytes)." if hasattr(source, "name") else
+                                  "The uploaded data is empty (0 bytes).")
         mono, rate = _decode(bytes(source), max_seconds, name=name)
     elif isinstance(source, (str, PathLike)):
         path = Path(source)
