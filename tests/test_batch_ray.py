@@ -105,3 +105,32 @@ def test_without_ray_the_engine_says_how_to_install_it(folder, monkeypatch, caps
     monkeypatch.setitem(sys.modules, "ray", None)
     assert run(folder / "empty.wav", "--engine", "ray") == 2
     assert "pip install -r requirements-ray.txt" in capsys.readouterr().err
+
+
+def test_training_evaluates_the_pipeline_on_ray_as_it_does_locally(ray_local, tiny_bert, tiny_ctc, tmp_path):
+    from test_training import make_slue
+
+    from training import run as training_run
+
+    slue = make_slue(tmp_path / "slue", {"fine-tune": 6, "dev": 3, "test": 4})
+    metrics = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        metrics[engine] = training_run.main([
+            "--stack", "slue", "--slue-dir", str(slue), "--encoder", str(tiny_bert), "--asr-model", str(tiny_ctc),
+            "--device", "cpu", "--assets", str(out), "--heads-dir", str(out), "--cache-dir", str(tmp_path / "cache"),
+            "--max-epochs", "3", "--engine", engine])
+    local, ray = (metrics[e]["pipeline"] for e in ("local", "ray"))
+    assert local["n"] + local["failed"] == 12
+    assert ray["confusion"] == local["confusion"]
+    for key in ("n", "failed", "accuracy", "macro_f1", "wer"):
+        assert ray[key] == pytest.approx(local[key]), key
+    assert read_rows_csv(tmp_path / "ray" / "slue" / "pipeline_predictions.csv") == \
+        read_rows_csv(tmp_path / "local" / "slue" / "pipeline_predictions.csv")
+
+
+def read_rows_csv(path):
+    import csv
+    with open(path, newline="") as f:
+        return [{k: (round(float(v), 4) if k.startswith("p_") and v else v) for k, v in r.items()}
+                for r in csv.DictReader(f)]

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from sentiment.audio import read_stretch
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
+from sentiment.results import result_row
 from sentiment.text import normalize_text
 
 from .data import Example
@@ -48,21 +49,26 @@ def audio_source(example: Example):
     return read_stretch(example.audio, example.start, example.end)
 
 
-def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_size: int = 8) -> tuple[dict, list[dict]]:
+def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_size: int = 8,
+                      ray_options: dict | None = None, workers: int | None = None) -> tuple[dict, list[dict]]:
     """Audio → transcript → label for each example; scores over the clips that produced a prediction
-    (failures are counted and listed), and WER of the transcripts against the reference text."""
-    rows: list[dict] = []
-    for b in tqdm(range(0, len(examples), batch_size), desc="pipeline evaluation", unit="batch"):
+    (failures are counted and listed), and WER of the transcripts against the reference text. With
+    ``ray_options`` (``load_pipeline``'s options) the clips run on Ray Data actors instead of ``pipe``."""
+    predicted = _on_ray(examples, ray_options, batch_size, workers) if ray_options is not None else []
+    for b in ([] if ray_options is not None else
+              tqdm(range(0, len(examples), batch_size), desc="pipeline evaluation", unit="batch")):
         batch = examples[b:b + batch_size]
         results = pipe.predict([audio_source(e) for e in batch], return_errors=True)
-        for e, result in zip(batch, results):
-            row = {"id": e.id, "label": e.label, "reference": normalize_text(e.text)}
-            if isinstance(result, Exception):
-                row.update(predicted=None, transcript="", error=str(result))
-            else:
-                row.update(predicted=result.label, transcript=result.transcript,
-                           **{f"p_{k}": v for k, v in result.confidences.items()})
-            rows.append(row)
+        predicted += [result_row(e.audio, r) for e, r in zip(batch, results)]
+    rows: list[dict] = []
+    for e, result in zip(examples, predicted):
+        row = {"id": e.id, "label": e.label, "reference": normalize_text(e.text)}
+        if "error" in result:
+            row.update(predicted=None, transcript="", error=result["error"])
+        else:
+            row.update(predicted=result["label"], transcript=result["transcript"],
+                       **{f"p_{k}": result[k] for k in LABELS})
+        rows.append(row)
     done = [r for r in rows if r["predicted"] is not None]
     metrics = scores([label_id(r["label"]) for r in done], [label_id(r["predicted"]) for r in done])
     metrics["failed"] = len(rows) - len(done)
@@ -72,6 +78,20 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
                                   if k in ("n", "accuracy", "macro_f1")}
     metrics["wer"] = word_error_rate([r["reference"] for r in rows], [r["transcript"] for r in rows])
     return metrics, rows
+
+
+def _on_ray(examples: list[Example], options: dict, batch_size: int, workers: int | None) -> list[dict]:
+    """The examples' rows from Ray Data actors (each reads its clips' stretches), in the examples' order."""
+    from sentiment.batch_ray import predict_on_ray
+
+    out: list = [None] * len(examples)
+    with tqdm(total=len(examples), desc="pipeline evaluation (Ray)", unit="clip") as bar:
+        for rows in predict_on_ray([e.audio or "" for e in examples], options, workers=workers,
+                                   batch_size=batch_size, stretches=[(e.start, e.end) for e in examples]):
+            for row in rows:
+                out[row["index"]] = row
+            bar.update(len(rows))
+    return out
 
 
 def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:

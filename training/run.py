@@ -65,6 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     src.add_argument("--hf-token", help="Hub token for the gated asapp/slue (default: your `hf auth login`)")
     src.add_argument("--speech-limit", type=int, help="evaluate the pipeline on the first N recordings only")
     src.add_argument("--skip-pipeline", action="store_true", help="text evaluation only (no audio needed)")
+    src.add_argument("--engine", choices=("local", "ray"), default="local", help="run the pipeline evaluation "
+                     "in this process or on Ray Data actors (pip install -r requirements-ray.txt)")
+    src.add_argument("--workers", type=int, help="Ray actors for --engine ray (default one per core)")
     mod = add_model_options(p, ("transcriber", "asr_model", "encoder", "device", "precision"))
     mod.add_argument("--pooling", choices=POOLINGS, help="default: the stack's")
     mod.add_argument("--layers", type=int, nargs="+", help="hidden states to average (default: the stack's)")
@@ -160,7 +163,7 @@ def main(argv=None) -> dict:
         metrics["models"]["transcriber"] = transcriber.name
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
-        metrics["pipeline"], rows = evaluate_pipeline(pipe, speech)
+        metrics["pipeline"], rows = evaluate_pipeline(pipe, speech, **_engine(args, config, head))
         metrics["pipeline"].update(source=_display(args.speech_source or source),
                                    seconds=round(time.perf_counter() - t0, 1))
         _write_rows(rows, out / "pipeline_predictions.csv")
@@ -176,6 +179,17 @@ def main(argv=None) -> dict:
                    f"{config.stack} head on reference text (test), n={metrics['text']['test']['n']}")
     log.info("wrote %s and %s: %s", head_path, out, json.dumps(info.metrics))
     return metrics
+
+
+def _engine(args, config, head) -> dict:
+    """For --engine ray: the options each actor loads the pipeline with, this head saved where they read it."""
+    if args.engine != "ray":
+        return {}
+    path = save_head(head, args.cache_dir / f"{config.stack}-head-under-evaluation.safetensors")
+    options = dict(stack=config.stack, transcriber=config.transcriber, asr_model=config.asr_model,
+                   encoder=config.encoder_name, head=str(path), device=config.device, backend=config.backend,
+                   precision=config.precision)
+    return {"ray_options": options, "workers": args.workers}
 
 
 def _display(path) -> str:
