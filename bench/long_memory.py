@@ -10,6 +10,7 @@ baseline is transcription alone, in the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -58,16 +59,46 @@ def main() -> None:
         bert = make_full_size(SHARED / "models" / "bert-base-uncased", Path(tmp) / "bert", "BertModel")
         torch.manual_seed(0)
         head = save_head(SentimentHead(HeadInfo(encoder=str(bert), hidden_size=768)), Path(tmp) / "head.safetensors")
+        env = {**os.environ, "SENTIMENT_CACHE": str(Path(tmp) / "cache")}
+        # Warm: the ONNX exports are made once, here, so that no measurement includes an export.
+        subprocess.run([sys.executable, "-c", PROBE, str(w2v), str(bert), str(head), "0.05", "pipeline"],
+                       capture_output=True, text=True, cwd=ROOT, env=env, check=True)
         print("\n| recording | what | time | peak RSS | output |\n|---|---|---|---|---|")
         for minutes in args.minutes:
             for what in ("transcribe", "pipeline"):
                 out = subprocess.run([sys.executable, "-c", PROBE, str(w2v), str(bert), str(head), str(minutes), what],
-                                     capture_output=True, text=True, cwd=ROOT)
+                                     capture_output=True, text=True, cwd=ROOT, env=env)
                 if out.returncode:
                     raise SystemExit(out.stderr[-3000:])
                 took, rss, detail = out.stdout.strip().splitlines()[-1].split("|")
                 name = "transcription alone (baseline)" if what == "transcribe" else "whole pipeline (predict)"
                 print(f"| {minutes:g} min | {name} | {took} s | {int(rss):,} MB | {detail} |", flush=True)
+        text_stage(bert, env)
+
+
+def text_stage(bert: Path, env: dict) -> None:
+    """What the encoder's unpacked weights (encode.PREPACK = False) cost in speed: 64 transcripts of
+    realistic length (19-40 words) through bert-base on ONNX Runtime, median of 5, both ways."""
+    import statistics
+    import time
+
+    from sentiment import encode
+
+    os.environ.update(env)
+    words = "the train was late again and the food was awful but the people were kind".split()
+    texts = [" ".join((words * 4)[: 19 + i % 22]) for i in range(64)]
+    print("\n| encoder weights | text stage, 64 transcripts |\n|---|---|")
+    for prepack in (True, False):
+        encode.PREPACK = prepack
+        encoder = encode.TextEncoder(str(bert))
+        encoder.encode(texts)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            encoder.encode(texts)
+            times.append(time.perf_counter() - t0)
+        print(f"| {'packed (ONNX Runtime default)' if prepack else 'not packed (ours)'} | "
+              f"{statistics.median(times):.3f} s |", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@ from . import onnx_runtime
 from .hub import from_pretrained
 from .registry import POOLINGS
 
+# ONNX Runtime keeps no packed copy of the encoder's weights: the encoder waits beside the transcriber, and
+# the copy cost 180 MB of peak memory on a 10-minute recording, for 6 % more time in the text stage
+# (bench/long_memory.py), a small share of a clip's time.
+PREPACK = False
+TOKENS_PER_BATCH = 8192  # padded tokens per encoder call: 16 texts of 512 tokens, so long transcripts
+#                          never make a batch whose attention takes gigabytes
+
 
 
 class TextEncoder:
@@ -57,28 +64,36 @@ class TextEncoder:
         example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
         axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
         self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision,
-                                              name=self.name)
+                                              name=self.name, prepack=PREPACK)
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:
-        """(len(texts), hidden_size) float32 features, batched by similar length; ``progress`` names a
-        progress bar for long runs."""
+        """(len(texts), hidden_size) float32 features. Texts are tokenized once, sorted by length and batched
+        by count and by padded tokens (``TOKENS_PER_BATCH``); ``progress`` names a progress bar."""
         from tqdm import tqdm
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = torch.empty(len(texts), self.hidden_size)
-        starts = range(0, len(order), self.batch_size)
-        queued = []  # read back at the end: on a GPU the next batch is tokenized while the last one runs
-        for b in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
-            idx = order[b:b + self.batch_size]
-            queued.append((idx, self._encode_batch([texts[i] for i in idx])))
+        if not len(texts):
+            return out
+        tokens = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in tokens]
+        lengths = [len(ids) for ids in tokens["input_ids"]]
+        batches, batch = [], []
+        for i in sorted(range(len(texts)), key=lengths.__getitem__):
+            if batch and (len(batch) == self.batch_size or (len(batch) + 1) * lengths[i] > TOKENS_PER_BATCH):
+                batches.append(batch)
+                batch = []
+            batch.append(i)
+        batches.append(batch)
+        queued = []  # read back at the end: on a GPU the next batch is padded while the last one runs
+        for idx in tqdm(batches, desc=progress, unit="batch", disable=progress is None):
+            padded = self.tokenizer.pad({k: [tokens[k][i] for i in idx] for k in keys}, return_tensors="pt")
+            queued.append((idx, self._run(padded.to(self.device))))
         for idx, features in queued:
             out[idx] = features.float().cpu()
         return out
 
     @torch.inference_mode()
-    def _encode_batch(self, texts: list[str]) -> torch.Tensor:
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="pt").to(self.device)
+    def _run(self, batch) -> torch.Tensor:
         out = self.pooled(**batch)
         return out[0] if isinstance(out, list) else out
 

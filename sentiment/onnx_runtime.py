@@ -121,7 +121,7 @@ class OnnxModule:
 
     def __init__(self, key: str, build: Callable[[], torch.nn.Module], example: dict[str, torch.Tensor],
                  outputs: Sequence[str], dynamic: dict[str, dict[int, str]], precision: str = "fp32",
-                 threads: int | None = None, name: str = "model"):
+                 threads: int | None = None, name: str = "model", prepack: bool = True):
         import onnxruntime as ort
 
         self.inputs, self.outputs = list(example), list(outputs)
@@ -134,6 +134,11 @@ class OnnxModule:
         # No busy-waiting between runs: the transcriber's and the encoder's thread pools take turns, and
         # spinning ones would steal the cores from each other (and from torch) after every call.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Inputs change shape every call: a memory pattern planned for one shape only adds peak memory
+        # (230 MB on a 10-minute recording, bench/long_memory.py), never speed.
+        options.enable_mem_pattern = False
+        if not prepack:  # weights kept once, not also in a packed copy: for models that stay loaded beside
+            options.add_session_config_entry("session.disable_prepacking", "1")  # a bigger one
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, **inputs: torch.Tensor | np.ndarray) -> list[torch.Tensor]:

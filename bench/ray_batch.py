@@ -1,0 +1,84 @@
+"""Batch throughput, one process against Ray Data actors (issue 11), the offline stack (real models) on the
+spoken sentences and real recordings in ../shared, all in one run. Each configuration runs the CLI as a
+user would (``python -m sentiment predict FOLDER -o out.jsonl``), once on one clip (start-up: Python,
+Ray, loading the models) and once on all clips; throughput = audio seconds / (all - start-up).
+
+    python bench/ray_batch.py                # 247 clips, about 6 minutes on 2 cores
+    python bench/ray_batch.py --clips 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment.testing import SHARED  # noqa: E402
+
+CONFIGS = [  # name, extra arguments, environment
+    ("one process, 2 threads", ["--engine", "local"], {}),
+    ("one process, 1 thread", ["--engine", "local"], {"OMP_NUM_THREADS": "1"}),
+    ("Ray, 1 actor x 2 threads", ["--engine", "ray", "--workers", "1"], {}),
+    ("Ray, 2 actors x 1 thread", ["--engine", "ray", "--workers", "2"], {}),
+]
+
+
+def clips(n: int) -> list[Path]:
+    speech = SHARED / "data" / "speech"
+    with open(speech / "tts" / "manifest.csv", newline="") as f:
+        tts = [speech / "tts" / r["audio"] for r in csv.DictReader(f)]
+    real = sorted((speech / "real").glob("*.wav"))
+    return (real + tts)[:n]
+
+
+def run(folder: Path, out: Path, extra: list[str], env: dict) -> float:
+    cmd = [sys.executable, "-m", "sentiment", "predict", str(folder), "-o", str(out), "--stack", "offline",
+           "--batch-size", "8", *extra]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clips", type=int, default=247)
+    args = p.parse_args()
+    files = clips(args.clips)
+    seconds = sum(sf.info(f).duration for f in files)
+    print(f"{len(files)} clips, {seconds:.0f} s of audio, {os.cpu_count()} cores", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        one, every = Path(tmp) / "one", Path(tmp) / "all"
+        one.mkdir(), every.mkdir()
+        shutil.copy(files[0], one / files[0].name)
+        for f in files:
+            shutil.copy(f, every / f.name)
+        for name, extra, env in CONFIGS:
+            start = run(one, Path(tmp) / f"one-{len(results)}.jsonl", extra, env)  # new outputs: nothing to resume
+            total = run(every, Path(tmp) / f"all-{len(results)}.jsonl", extra, env)
+            rate = seconds / max(total - start, 1e-9)
+            results.append((name, start, total, rate))
+            print(f"  {name}: start-up {start:.1f} s, all {total:.1f} s, {rate:.1f} audio s/s", flush=True)
+    base, one_core = results[0][3], results[1][3]
+    print("\n| configuration | start-up | all clips | audio s per s (after start-up) | vs one process, 2 threads |"
+          "\n|---|---|---|---|---|")
+    for name, start, total, rate in results:
+        print(f"| {name} | {start:.1f} s | {total:.1f} s | {rate:.1f} | {rate / base:.2f}x |")
+    per_actor = results[3][3] / 2
+    print(f"\nper actor (2 actors x 1 thread): {per_actor:.1f} audio s/s, {per_actor / one_core:.2f}x one process "
+          "on one core")
+
+
+if __name__ == "__main__":
+    main()
