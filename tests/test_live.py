@@ -82,7 +82,9 @@ def test_utterances_close_at_pauses_and_match_the_file(pipe, stream, sizes, rate
     assert counting.seconds < wave.size / SR - 2.0
     # The same labels and summary code as a file: each utterance's label is the file path's for its text.
     again = pipe.label_spans(utterances)
-    assert [(u.label, u.confidences) for u in utterances] == [(a.label, a.confidences) for a in again]
+    assert [u.label for u in utterances] == [a.label for a in again]
+    for u, a in zip(utterances, again):  # one text alone or three in a padded batch: equal to float rounding
+        assert u.confidences == pytest.approx(a.confidences, abs=1e-5)
     assert session.summary() == summarize(utterances)
     as_file = pipe((SR, wave))  # Whisper's segments joined into sentences: here, the same three
     assert len(as_file.segments) == len(utterances)
