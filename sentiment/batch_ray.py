@@ -103,7 +103,7 @@ def predict_on_ray(inputs: Sequence[str], options: dict, *, address: str | None 
     else:
         # Reading is I/O: it asks for no CPU, which the actors hold (else the reads wait for them forever).
         ds = ray.data.read_binary_files([_ray_path(item) for item in pending.values()], include_paths=True,
-                                        ignore_missing_paths=True, ray_remote_args={"num_cpus": 0})
+                                        ignore_missing_paths=True, num_cpus=0)
     by_key = {_key(item): i for i, item in pending.items()}
     done = ds.map_batches(Predictor, fn_constructor_kwargs={"options": options, "threads": threads,
                                                             "max_seconds": max_seconds},
