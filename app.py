@@ -23,6 +23,7 @@ import sentiment
 from sentiment.errors import SentimentError, run_command
 from sentiment.labels import LABELS
 from sentiment.live import LiveSession
+from sentiment.logs import setup_logging
 from sentiment.registry import add_model_options, model_options
 from sentiment.stacks import EXAMPLES_DIR
 from sentiment.timeline import plot_timeline
@@ -151,7 +152,7 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                                result.duration) if several else None
         return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
                 gr.update(value=summary_markdown(result.summary, result.segments) if several else "", visible=several),
-                gr.update(value=segments, visible=bool(segments)),
+                gr.update(value=segments, visible=several),
                 f"{_stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
     def predict(audio) -> dict:
@@ -300,10 +301,10 @@ def main(argv=None) -> None:
                    help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
                    f"(default {MAX_SECONDS:.0f})")
-    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start, and the libraries' progress bars")
     add_model_options(p)
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging(args.verbose, level=logging.INFO, fmt="%(asctime)s %(name)s %(message)s")
     pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args))
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
     launch(build_app(pipe), host=args.host, port=args.port, share=args.share, concurrency=args.concurrency)

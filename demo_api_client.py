@@ -20,7 +20,9 @@ def main(argv=None) -> int:
     p.add_argument("--url", default="http://127.0.0.1:7860/", help="app URL or Space id (default: the local app)")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = p.parse_args(argv)
-    if bool(args.audio) == bool(args.text):
+    if not args.audio and not args.text:
+        p.error("give an audio file to analyse, or --text \"some words\" (see --help)")
+    if args.audio and args.text:
         p.error("give an audio file or --text, not both")
     try:
         client = Client(args.url, verbose=False)

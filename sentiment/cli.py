@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import logging
 import sys
 import traceback
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from .audio import DEFAULT_MAX_SECONDS
 from .errors import EXPECTED
 from .labels import LABELS
+from .logs import setup_logging
 from .results import append_partial, check_output, read_done, result_row, write_rows
 from .registry import add_model_options, model_options
 
@@ -22,7 +22,7 @@ MANIFEST_SUFFIXES = {".csv", ".tsv"}
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    setup_logging(args.verbose)
     try:
         return args.run(args)
     except EXPECTED as err:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sentiment", description="Transcribe English speech and "
+    p = argparse.ArgumentParser(prog=program_name(), description="Transcribe English speech and "
                                 "tell whether it is Negative, Neutral or Positive.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     pred = sub.add_parser("predict", help="transcribe and classify audio files", description=(
@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         add_model_options(s)
         s.add_argument("-v", "--verbose", action="store_true", help="log what is loaded and how long it takes")
     return p
+
+
+def program_name(argv0: str | None = None) -> str:
+    """``sentiment`` when called as the console command, ``python -m sentiment`` when run as a module."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return "python -m sentiment" if name in ("__main__.py", "-m", "") else name
 
 
 def _info(args) -> int:

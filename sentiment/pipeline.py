@@ -44,8 +44,10 @@ class Prediction:
     transcript: str
     label: str
     confidences: dict[str, float]  # all three labels, in LABELS order, summing to 1
-    segments: list[Segment] = field(default_factory=list)  # recordings over segment_seconds
-    summary: Summary | None = None  # audio only; a short recording is one segment of itself
+    # Audio: every labelled stretch in time order, at least one (a short recording is one segment, the
+    # whole of it), so that the summary's indexes always point into this list. Text input: none.
+    segments: list[Segment] = field(default_factory=list)
+    summary: Summary | None = None  # audio only
     duration: float | None = None  # seconds of audio; None for text input
     models: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -110,19 +112,14 @@ class SentimentPipeline:
         return spans if len(spans) > 1 else [Span(0.0, round(duration, 3), transcript.text)]
 
     def postprocess(self, out: Forwarded) -> Prediction:
-        """Labels from the probabilities: one per segment of a long recording and a word-weighted overall,
-        and the summary. No model runs here."""
+        """Labels from the probabilities: one per segment (a short recording is one segment) and, for
+        several, a word-weighted overall; and the summary. No model runs here."""
         if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        if len(out.spans) > 1:
-            segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(out.spans, out.probs)]
-            label, confidences = overall(segments)
-        else:
-            segments = []
-            label, confidences = _label(out.probs[0])
-        whole = [Segment(0.0, round(out.duration, 3), out.transcript.text, label, confidences)]
+        segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(out.spans, out.probs)]
+        label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
-                          summary=summarize(segments or whole), duration=round(out.duration, 3),
+                          summary=summarize(segments), duration=round(out.duration, 3),
                           models=dict(self.models), timings=dict(out.timings))
 
     def label_spans(self, spans: Sequence[Span]) -> list[Segment]:

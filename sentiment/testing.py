@@ -9,6 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 
 # ../shared beside the checkout (model configs, spoken test sets, real recordings); SENTIMENT_SHARED moves it.
@@ -56,3 +57,9 @@ def make_full_size(src: Path, folder: Path, cls_name: str) -> Path:
     torch.manual_seed(0)
     getattr(transformers, cls_name)(transformers.AutoConfig.from_pretrained(src)).save_pretrained(folder)
     return folder
+
+
+def with_noise(wave: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    """White noise added at ``snr_db`` below the wave's own power (seeded: the same noise every run)."""
+    noise = np.random.default_rng(seed).standard_normal(wave.size).astype(np.float32)
+    return wave + noise * np.sqrt(np.mean(wave ** 2) / 10 ** (snr_db / 10))

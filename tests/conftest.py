@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sentiment.testing import SHARED, make_full_size, make_tiny_bert, make_tiny_ctc  # noqa: F401
+from sentiment.testing import SHARED, make_full_size, make_tiny_bert, make_tiny_ctc, with_noise  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -69,13 +69,14 @@ def full_bert(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def whisper():
+def offline_pipe():
+    """The real offline stack (Whisper tiny.en, MPNet, the committed head), loaded once for the session:
+    every module that needs it shares it (a test that swaps a part puts it back)."""
+    from sentiment.pipeline import load_pipeline
+    return load_pipeline("offline", head=str(ROOT / "sentiment" / "heads" / "offline.safetensors"), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def whisper(offline_pipe):
     """The offline stack's transcriber: the bundled Whisper tiny.en."""
-    from sentiment.transcribe import load_transcriber
-    return load_transcriber("whisper")
-
-
-def with_noise(wave: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
-    """White noise added at ``snr_db`` below the wave's own power."""
-    noise = np.random.default_rng(seed).standard_normal(wave.size).astype(np.float32)
-    return wave + noise * np.sqrt(np.mean(wave ** 2) / 10 ** (snr_db / 10))
+    return offline_pipe.transcriber

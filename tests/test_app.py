@@ -1,5 +1,6 @@
 """The app in-process, called over HTTP with gradio_client, on the real offline stack."""
 
+import copy
 import csv
 import time
 import urllib.error
@@ -15,13 +16,13 @@ from gradio_client.exceptions import AppError
 import app
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
-from sentiment.pipeline import load_pipeline
 from sentiment.text import normalize_text
 
 
 @pytest.fixture(scope="module")
-def server():
-    pipe = load_pipeline("offline", device="cpu", max_seconds=20.0)
+def server(offline_pipe):
+    pipe = copy.copy(offline_pipe)  # the session's models, with a shorter limit for this server
+    pipe.max_seconds = 20.0
     demo = app.build_app(pipe)
     _, url, _ = app.launch(demo, port=None, prevent_thread_lock=True, quiet=True)
     yield url
@@ -45,7 +46,9 @@ def test_predict_a_spoken_clip(client):
     result = client.predict(handle_file(str(path)), api_name="/predict")
     assert set(result) == {"transcript", "label", "confidences", "segments", "summary", "duration", "models",
                            "timings"}
-    assert result["summary"]["counts"][result["label"]] == 1  # a short clip is one segment of itself
+    [segment] = result["segments"]  # a short clip is one segment, the whole of it, as the summary counts it
+    assert result["summary"]["counts"][result["label"]] == 1 and segment["label"] == result["label"]
+    assert all(result["summary"][pole] in (None, 0) for pole in ("most_negative", "most_positive"))
     words = set(reference.split())
     heard = set(normalize_text(result["transcript"]).split())
     assert len(words & heard) >= 0.8 * len(words), (reference, result["transcript"])
@@ -123,6 +126,18 @@ def test_evaluation_view_reads_the_stack_artefacts():
     assert [row[1] for row in per_class[:3]] == list(LABELS)
     text, summary, per_class, plots = app.evaluation_view("no-such-stack")
     assert "python -m training.run --stack no-such-stack" in text and summary == per_class == plots == []
+
+
+def test_demo_api_client_without_input_says_what_to_give(capsys):
+    import demo_api_client
+
+    with pytest.raises(SystemExit) as exit_:
+        demo_api_client.main([])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "give an audio file to analyse, or --text" in err and "not both" not in err
+    with pytest.raises(SystemExit):
+        demo_api_client.main(["clip.wav", "--text", "hello"])
+    assert "not both" in capsys.readouterr().err
 
 
 def test_demo_api_client(server, capsys):

@@ -1,7 +1,6 @@
 """Batch prediction on Ray Data (`--engine ray`), on a local Ray with two CPUs: the same rows as the
 single-process CLI on real recordings, one row per input with bad files' errors, and resume after a crash."""
 
-import json
 import shutil
 import sys
 
@@ -12,10 +11,12 @@ from sentiment import cli
 from sentiment.cli import main
 from sentiment.results import partial_path, read_rows
 
+pytestmark = pytest.mark.slow  # starts a local Ray
+
 HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_local():
     ray = pytest.importorskip("ray", reason="needs Ray Data: pip install -r requirements-ray.txt")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -101,3 +101,24 @@ def test_expected_failures_print_one_line_and_exit_2(tmp_path, monkeypatch, caps
                                            "--assets", str(tmp_path), "--heads-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: No manifest at") and "Traceback" not in err
+
+
+def test_usage_names_the_command_as_it_was_called():
+    from sentiment.cli import program_name
+
+    assert program_name("/home/me/.venv/bin/sentiment") == "sentiment"
+    assert program_name(str(ROOT / "sentiment" / "__main__.py")) == "python -m sentiment"
+    out = subprocess.run([sys.executable, "-m", "sentiment", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("usage: python -m sentiment ")
+
+
+def test_library_progress_bars_only_with_verbose(models, clips):
+    """transformers draws "Loading weights" bars when a model loads; an ordinary run prints results only.
+    (PyTorch backend: with ONNX Runtime a warm export loads no torch weights, and so draws no bar anyway.)"""
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "sentiment", "predict", str(clips / "c0.wav"), "--backend",
+                               "torch", *extra], capture_output=True, text=True, cwd=ROOT)
+    quiet, verbose = run(), run("-v")
+    assert quiet.returncode == verbose.returncode == 0
+    assert "Loading weights" in verbose.stderr  # the library's bar, shown when asked for
+    assert "Loading weights" not in quiet.stderr and "%|" not in quiet.stderr, quiet.stderr

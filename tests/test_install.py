@@ -15,6 +15,8 @@ import venv
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds a wheel and a venv
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
@@ -43,9 +45,10 @@ def test_every_import_of_the_package_is_a_declared_dependency():
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A wheel of the repository in a fresh venv. The venv sees this interpreter's site-packages, so the
-    large dependencies (torch, transformers) are not installed twice; pip still checks the declared
-    versions against them and installs whatever is missing."""
+    """A wheel of the repository in a fresh venv. The venv sees this interpreter's site-packages (a .pth
+    file: ``system_site_packages`` would show the base interpreter's, not this venv's), so the large
+    dependencies (torch, transformers) are not installed twice; pip still checks the declared versions
+    against them, within constraints.txt as the docs say, and installs whatever is missing."""
     tmp = tmp_path_factory.mktemp("install")
     source = tmp / "source"  # a copy: setuptools builds in the source's build/, which must not go stale here
     shutil.copytree(ROOT / "sentiment", source / "sentiment", ignore=shutil.ignore_patterns("__pycache__"))
@@ -54,9 +57,12 @@ def installed(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", str(tmp / "dist")],
                    check=True, cwd=tmp)
     [wheel] = (tmp / "dist").glob("speech_sentiment-*.whl")
-    venv.create(tmp / "venv", system_site_packages=True, with_pip=True)
+    venv.create(tmp / "venv", with_pip=True)
     bin_dir = tmp / "venv" / "bin"
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], check=True, cwd=tmp)
+    [purelib] = (tmp / "venv" / "lib").glob("python3*/site-packages")
+    (purelib / "outer.pth").write_text("\n".join(p for p in sys.path if p.endswith("site-packages")) + "\n")
+    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel), "-c",
+                    str(ROOT / "constraints.txt")], check=True, cwd=tmp)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
     return tmp, bin_dir, env
 
@@ -70,6 +76,9 @@ def test_console_command_predicts_from_outside_the_checkout(installed):
     assert out.returncode == 0, out.stderr[-2000:]
     row = json.loads(out.stdout.strip().splitlines()[-1])
     assert row["label"] == "Positive" and {"love", "phone", "battery"} <= set(re.findall(r"[a-z]+", row["transcript"].lower()))
+    assert "Loading weights" not in out.stderr  # library progress bars only with -v
+    usage = subprocess.run([str(bin_dir / "sentiment"), "--help"], cwd=tmp, env=env, capture_output=True, text=True)
+    assert usage.stdout.startswith("usage: sentiment ")  # as it was called, not "python -m sentiment"
 
 
 def test_import_and_load_pipeline_use_the_installed_package(installed):

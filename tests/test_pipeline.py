@@ -35,7 +35,7 @@ def test_prediction_has_everything(pipe):
     assert result.label in LABELS and list(result.confidences) == list(LABELS)
     assert sum(result.confidences.values()) == pytest.approx(1.0, abs=1e-5)
     assert result.label == max(result.confidences, key=result.confidences.get)
-    assert result.transcript and result.duration == 1.5 and result.segments == []
+    assert result.transcript and result.duration == 1.5 and len(result.segments) == 1
     assert set(result.timings) >= {"audio", "transcribe", "classify"}
     assert result.models["transcriber"].endswith("tiny-ctc0") and result.models["stack"] == "offline"
     d = result.to_dict()
@@ -115,12 +115,17 @@ def test_whisper_segments_that_end_mid_sentence_are_joined():
     assert len(join_sentences(spans, max_seconds=5.0)) == 5  # never longer than max_seconds
 
 
-def test_short_recordings_have_no_segments_and_summarise_as_one(pipe):
+def test_a_short_recording_is_one_segment_that_the_summary_points_into(pipe):
     transcript = timed([("i", 0.5, 0.7), ("love", 3.0, 3.3)])
     result = label(pipe, transcript, 4.0)
-    assert result.segments == []
+    [whole] = result.segments  # the whole recording, labelled as the recording is
+    assert (whole.start, whole.end, whole.text) == (0.0, 4.0, result.transcript)
+    assert (whole.label, whole.confidences) == (result.label, result.confidences)
     assert result.summary.seconds == 4.0 and result.summary.counts[result.label] == 1
     assert result.summary.speaking_time[result.label] == 1.0
+    pole = {"Negative": result.summary.most_negative, "Positive": result.summary.most_positive}.get(result.label)
+    indexes = [i for i in (result.summary.most_negative, result.summary.most_positive) if i is not None]
+    assert all(0 <= i < len(result.segments) for i in indexes) and (pole == 0 or result.label == "Neutral")
 
 
 def test_no_words_is_no_speech(pipe):

@@ -24,6 +24,7 @@ import torch
 
 from sentiment.encode import TextEncoder
 from sentiment.errors import run_command
+from sentiment.logs import setup_logging
 from sentiment.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
@@ -120,7 +121,7 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    setup_logging(args.verbose, level=logging.INFO)
     config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
     train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
     layers = tuple(args.layers or STACK_DEFAULTS[args.stack]["layers"])
