@@ -22,7 +22,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 .PHONY: app test quick setup setup-test system constraints clean
 
 app: $(VENV)/.app-installed
-	@echo "==> starting the app on http://127.0.0.1:7860 (Ctrl-C stops it)"
+	@echo "==> starting the app: http://127.0.0.1:7860 unless ARGS gives another --port (Ctrl-C stops it)"
 	$(PY) app.py $(ARGS)
 
 test: $(VENV)/.test-installed system

@@ -79,8 +79,9 @@ def test_pipeline_macro_f1_close_to_the_reference_text(pipe, spoken):
     heard = scores(truth, pipe.classify(hyps).argmax(1).tolist())["macro_f1"]
     read = scores(truth, pipe.classify([r["text"] for r in rows]).argmax(1).tolist())["macro_f1"]
     print(f"macro-F1 through Whisper {heard:.3f}, on the reference text {read:.3f}")
-    # Measured 0.682 against 0.687 (training.run keeps the 0.02 target); a test needs room for other CPUs.
-    assert heard >= read - 0.07 and heard >= 0.6
+    # On these 120 clips: 0.621 through Whisper, 0.647 on the reference text (bench/margins.py); on all 240,
+    # 0.682 against 0.687 (training.run, where the 0.02 target is kept). A test needs room for other CPUs.
+    assert heard >= read - 0.09 and heard >= 0.55
 
 
 def test_offline_pipeline_on_a_real_recording(pipe):
