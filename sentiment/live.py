@@ -11,6 +11,7 @@ where the utterance boundaries fall.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -34,24 +35,37 @@ class LiveSession:
     busy: float = 0.0  # seconds spent computing
     started: float | None = None  # wall clock of the first chunk
     finished: bool = False
+    # A stream's chunks may be handled by two threads at once when the machine falls behind (Gradio sends
+    # each chunk as it comes): audio is appended under one lock, and one thread at a time closes utterances,
+    # so that no chunk is lost while another is being transcribed.
+    _audio: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _work: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def feed(self, pipe: SentimentPipeline, rate: int, samples: np.ndarray) -> list[Segment]:
-        """Add a chunk (any rate, mono or channels last, int or float); the utterances it closed."""
+        """Add a chunk (any rate, mono or channels last, int or float); the utterances it closed (none
+        when another thread is closing utterances: that one takes this audio up on its next chunk)."""
         if self.finished:
             return []
-        self.started = self.started or time.monotonic()
         wave = resample(to_mono(samples), rate)
-        self.pending = np.concatenate([self.pending, wave])
-        self.received += wave.size / SAMPLE_RATE
-        return self._close(pipe, final=False)
+        with self._audio:
+            self.started = self.started or time.monotonic()
+            self.pending = np.concatenate([self.pending, wave])
+            self.received += wave.size / SAMPLE_RATE
+        if not self._work.acquire(blocking=False):
+            return []
+        try:
+            return self._close(pipe, final=False)
+        finally:
+            self._work.release()
 
     def finish(self, pipe: SentimentPipeline) -> list[Segment]:
         """The stream ended: close what is pending. Safe to call twice (Gradio may send stop twice)."""
-        if self.finished:
-            return []
-        closed = self._close(pipe, final=True)
-        self.finished, self.pending = True, np.zeros(0, np.float32)
-        return closed
+        with self._work:
+            if self.finished:
+                return []
+            closed = self._close(pipe, final=True)
+            self.finished, self.pending = True, np.zeros(0, np.float32)
+            return closed
 
     @property
     def transcript(self) -> str:
@@ -69,14 +83,16 @@ class LiveSession:
 
     def _close(self, pipe: SentimentPipeline, final: bool) -> list[Segment]:
         t0 = time.perf_counter()
-        speech = speech_spans(self.pending, self.pause, self.max_utterance)
-        n = self.pending.size
+        with self._audio:
+            pending = self.pending  # a snapshot: other threads may append while this one transcribes
+        speech = speech_spans(pending, self.pause, self.max_utterance)
+        n = pending.size
         # Every span but the last is followed by a pause (or a VAD cut); the last only when its pause is in.
         done = [sp for i, sp in enumerate(speech)
                 if final or i < len(speech) - 1 or n - sp[1] >= self.pause * SAMPLE_RATE]
         pad = int(self.pad * SAMPLE_RATE)
         pieces = [(max(0, a - pad), min(n, b + pad)) for a, b in done]
-        texts = [t.text for t in pipe.transcriber.transcribe([self.pending[a:b] for a, b in pieces])] if pieces else []
+        texts = [t.text for t in pipe.transcriber.transcribe([pending[a:b] for a, b in pieces])] if pieces else []
         spans = [Span(round(self.offset + a / SAMPLE_RATE, 3), round(self.offset + b / SAMPLE_RATE, 3), text)
                  for (a, b), text in zip(pieces, texts) if text.strip()]
         closed = pipe.label_spans(spans)
@@ -87,7 +103,8 @@ class LiveSession:
             keep_from = max(0, n - pad)
         else:
             keep_from = max(0, speech[0][0] - pad)
-        self.pending, self.offset = self.pending[keep_from:], self.offset + keep_from / SAMPLE_RATE
+        with self._audio:  # what was appended meanwhile stays: only the snapshot's head is dropped
+            self.pending, self.offset = self.pending[keep_from:], self.offset + keep_from / SAMPLE_RATE
         self.busy += time.perf_counter() - t0
         return closed
 

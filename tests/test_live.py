@@ -118,3 +118,36 @@ def test_stop_in_mid_word_flushes_the_last_utterance_and_stop_twice_is_safe(pipe
     assert len(flushed) == 1 and flushed[0].text.strip() and len(session.utterances) == 2
     assert session.finish(pipe) == [] and session.feed(pipe, SR, wave[cut:]) == []  # the second stop
     assert len(session.utterances) == 2
+
+
+def test_chunks_handled_by_two_threads_at_once_lose_no_audio(pipe, stream):
+    """When the machine falls behind, Gradio hands a stream's next chunk to a second worker while the first
+    is still transcribing: every chunk's audio must still reach an utterance (seen lost in a browser test)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    wave, starts = stream
+    inner, busy = pipe.transcriber, threading.Event()
+
+    class Slow:  # transcription takes longer than a chunk lasts, as on a loaded machine
+        name = inner.name
+
+        def transcribe(self, waves):
+            busy.set()
+            time.sleep(1.0)
+            return inner.transcribe(waves)
+
+    pipe.transcriber, session, half = Slow(), LiveSession(), SR // 2
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            for at in range(0, wave.size, half):
+                pool.submit(session.feed, pipe, SR, wave[at:at + half])
+                time.sleep(0.05)  # chunks arrive in order, faster than they are transcribed
+        assert busy.is_set() and session.received == pytest.approx(wave.size / SR)
+        session.finish(pipe)
+    finally:
+        pipe.transcriber = inner
+    assert len(session.utterances) == 3, session.utterances
+    for u, start, name in zip(session.utterances, starts, NAMES):
+        assert abs(u.start - start) < 0.5 and word_error_rate([TEXTS[name]], [u.text]) <= 0.15, (u, name)
