@@ -112,6 +112,7 @@ def test_usage_names_the_command_as_it_was_called():
     assert out.returncode == 0 and out.stdout.startswith("usage: python -m sentiment ")
 
 
+@pytest.mark.slow  # two processes that load models
 def test_library_progress_bars_only_with_verbose(models, clips):
     """transformers draws "Loading weights" bars when a model loads; an ordinary run prints results only.
     (PyTorch backend: with ONNX Runtime a warm export loads no torch weights, and so draws no bar anyway.)"""

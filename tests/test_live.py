@@ -120,6 +120,7 @@ def test_stop_in_mid_word_flushes_the_last_utterance_and_stop_twice_is_safe(pipe
     assert len(session.utterances) == 2
 
 
+@pytest.mark.slow  # a transcriber slowed on purpose
 def test_chunks_handled_by_two_threads_at_once_lose_no_audio(pipe, stream):
     """When the machine falls behind, Gradio hands a stream's next chunk to a second worker while the first
     is still transcribing: every chunk's audio must still reach an utterance (seen lost in a browser test)."""
