@@ -29,13 +29,14 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.testing import SHARED, make_full_size  # noqa: E402
+from training.testing import make_full_size  # noqa: E402
+from training.shared import SHARED  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
-from sentiment.encode import TextEncoder  # noqa: E402
-from sentiment.head import HeadInfo, SentimentHead, load_head, save_head  # noqa: E402
+from sentiment.text.encoder import TextEncoder  # noqa: E402
+from sentiment.text.head import HeadInfo, SentimentHead, load_head, save_head  # noqa: E402
 from sentiment.pipeline import SentimentPipeline, load_pipeline  # noqa: E402
-from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402
+from sentiment.transcribers.ctc import CTCTranscriber  # noqa: E402
 
 REAL = SHARED / "data" / "speech" / "real"
 WORDS_PER_SECOND = 2.87  # the read speech in ../shared/data/speech/real: 71 words in 24.7 s
@@ -59,7 +60,7 @@ class RealisticText:
         self.inner, self.name = inner, inner.name
 
     def transcribe(self, waves):
-        from sentiment.transcribe import Transcript
+        from sentiment.transcribers import Transcript
         self.inner.transcribe(waves)
         return [Transcript(spoken_text(len(w) / SAMPLE_RATE)) for w in waves]
 
@@ -120,7 +121,7 @@ def subprocess_probe(code: str, *args: str) -> tuple[float, str]:
 LONG_PROBE = """
 import sys, time, numpy as np
 from pathlib import Path
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 model, minutes, device = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 t = CTCTranscriber(model, device=device, backend="auto" if device == "cpu" else "torch")
 wave = (0.1 * np.random.default_rng(0).standard_normal(int(minutes * 60 * 16000))).astype(np.float32)
@@ -145,7 +146,7 @@ def agreement(w2v: str, device: str) -> None:
     labels on the sentiment3 test split through the real offline encoder and the committed offline head."""
     from sentiment.labels import LABELS
     from sentiment.stacks import resolve_stack
-    from sentiment.text import normalize_text
+    from sentiment.text.normalize import normalize_text
     from training.data import load_manifest, split
     from training.evaluate import scores
 

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 
 from sentiment.audio import SAMPLE_RATE, load_audio
-from sentiment.encode import TextEncoder
+from sentiment.text.encoder import TextEncoder
 from sentiment.pipeline import SentimentPipeline
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 
 
 def clips(shared: Path, n: int = 256, seed: int = 0) -> list[np.ndarray]:

@@ -21,16 +21,17 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.head import HeadInfo, SentimentHead, save_head  # noqa: E402
-from sentiment.testing import SHARED, make_full_size  # noqa: E402
+from sentiment.text.head import HeadInfo, SentimentHead, save_head  # noqa: E402
+from training.testing import make_full_size  # noqa: E402
+from training.shared import SHARED  # noqa: E402
 
 PROBE = """
 import sys, time, numpy as np
 from pathlib import Path
-from sentiment.encode import TextEncoder
-from sentiment.head import load_head
+from sentiment.text.encoder import TextEncoder
+from sentiment.text.head import load_head
 from sentiment.pipeline import SentimentPipeline
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 w2v, bert, head, minutes, what = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
 ctc = CTCTranscriber(w2v)
 wave = (0.1 * np.random.default_rng(0).standard_normal(int(minutes * 60 * 16000))).astype(np.float32)
@@ -82,7 +83,7 @@ def text_stage(bert: Path, env: dict) -> None:
     import statistics
     import time
 
-    from sentiment import encode
+    from sentiment.text.normalize import encoder as encode
 
     os.environ.update(env)
     words = "the train was late again and the food was awful but the people were kind".split()

@@ -24,8 +24,9 @@ from sentiment.audio import SAMPLE_RATE as SR, load_audio  # noqa: E402
 from sentiment.labels import label_id  # noqa: E402
 from sentiment.live import LiveSession  # noqa: E402
 from sentiment.pipeline import load_pipeline  # noqa: E402
-from sentiment.testing import SHARED, with_noise  # noqa: E402
-from sentiment.text import normalize_text  # noqa: E402
+from training.testing import with_noise  # noqa: E402
+from training.shared import SHARED  # noqa: E402
+from sentiment.text.normalize import normalize_text  # noqa: E402
 from training.evaluate import scores, word_error_rate as wer  # noqa: E402
 
 REAL, TTS = SHARED / "data" / "speech" / "real", SHARED / "data" / "speech" / "tts"

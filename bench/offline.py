@@ -30,7 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment import bundled, load_pipeline  # noqa: E402
+from sentiment import load_pipeline
+from sentiment.runtime import bundled  # noqa: E402
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
 
 SPEECH = ROOT.parent / "shared" / "data" / "speech"
@@ -82,7 +83,7 @@ def pocketsphinx_plain():
 
 
 def text_stage(pipe) -> None:
-    from sentiment.encode import TextEncoder
+    from sentiment.text.encoder import TextEncoder
 
     sentence = "i bought this for my daughter and honestly the battery lasts all day which is more than i expected"
     minilm = TextEncoder(str(bundled.minilm()), layers=(-3, -2, -1), name=bundled.MINILM.model_id)

@@ -19,11 +19,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.encode import TextEncoder  # noqa: E402
-from sentiment.head import load_head  # noqa: E402
+from sentiment.text.encoder import TextEncoder  # noqa: E402
+from sentiment.text.head import load_head  # noqa: E402
 from sentiment.labels import label_id  # noqa: E402
 from sentiment.stacks import resolve_stack  # noqa: E402
-from sentiment.text import normalize_text  # noqa: E402
+from sentiment.text.normalize import normalize_text  # noqa: E402
 from training.data import load_manifest, split  # noqa: E402
 from training.evaluate import scores  # noqa: E402
 

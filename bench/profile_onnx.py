@@ -21,10 +21,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.testing import SHARED, make_full_size  # noqa: E402
+from training.testing import make_full_size  # noqa: E402
+from training.shared import SHARED  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE  # noqa: E402
-from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402
+from sentiment.transcribers.ctc import CTCTranscriber  # noqa: E402
 
 
 def main() -> None:

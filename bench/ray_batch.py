@@ -24,7 +24,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.testing import SHARED  # noqa: E402
+from training.shared import SHARED  # noqa: E402
 
 CONFIGS = [  # name, extra arguments, environment
     ("one process, 2 threads", ["--engine", "local"], {}),

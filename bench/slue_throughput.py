@@ -17,10 +17,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentiment.testing import SHARED, make_full_size  # noqa: E402
+from training.testing import make_full_size  # noqa: E402
+from training.shared import SHARED  # noqa: E402
 
-from sentiment.encode import TextEncoder  # noqa: E402
-from sentiment.transcribe_ctc import CTCTranscriber  # noqa: E402
+from sentiment.text.encoder import TextEncoder  # noqa: E402
+from sentiment.transcribers.ctc import CTCTranscriber  # noqa: E402
 
 SLUE = {"fine-tune": (5777, 12.8), "dev": (1454, 3.2), "test": (3553, 7.8)}  # utterances, hours (SLUE paper)
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
-from sentiment.transcribe_whisper import DECODING, WhisperTranscriber  # noqa: E402
+from sentiment.transcribers.whisper import DECODING, WhisperTranscriber  # noqa: E402
 from training.evaluate import word_error_rate as wer  # noqa: E402
 
 SPEECH = ROOT.parent / "shared" / "data" / "speech"

@@ -5,16 +5,16 @@
     result = pipe("clip.wav")                 # Prediction: transcript, label, confidences, segments
 """
 
-from .audio import SAMPLE_RATE, load_audio
-from .errors import (AudioError, EmptyAudioError, EncoderMismatchError, ModelError, ModelUnavailableError,
+from sentiment.audio import SAMPLE_RATE, load_audio
+from sentiment.errors import (AudioError, EmptyAudioError, EncoderMismatchError, ModelError, ModelUnavailableError,
                      NoSpeechError, NonFiniteAudioError, SentimentError, TooLongError, TooShortError,
                      UnreadableAudioError)
-from .labels import LABELS
-from .live import LiveSession
-from .pipeline import Prediction, Segment, SentimentPipeline, load_pipeline
-from .stacks import StackConfig, resolve_stack
-from .summary import Summary, summarize
-from .text import normalize_text
+from sentiment.labels import LABELS
+from sentiment.live import LiveSession
+from sentiment.pipeline import Prediction, Segment, SentimentPipeline, load_pipeline
+from sentiment.stacks import StackConfig, resolve_stack
+from sentiment.summary import Summary, summarize
+from sentiment.text.normalize import normalize_text
 
 __all__ = [
     "SAMPLE_RATE", "LABELS", "load_audio", "load_pipeline", "normalize_text", "resolve_stack",

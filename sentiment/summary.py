@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import LABELS
+from sentiment.labels import LABELS
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Sequence
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .labels import LABELS
+from sentiment.labels import LABELS
 
 COLORS = {"Negative": "#d62728", "Neutral": "#8c8c8c", "Positive": "#2ca02c"}
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sentiment.testing import SHARED, make_full_size, make_tiny_bert, make_tiny_ctc, with_noise  # noqa: F401
+from training.testing import make_full_size, make_tiny_bert, make_tiny_ctc, with_noise  # noqa: F401
+from training.shared import SHARED  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 
 
 def main(model: str) -> None:

@@ -16,7 +16,7 @@ from gradio_client.exceptions import AppError
 import app
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
-from sentiment.text import normalize_text
+from sentiment.text.normalize import normalize_text
 
 
 @pytest.fixture(scope="module")

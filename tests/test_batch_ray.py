@@ -9,7 +9,7 @@ from conftest import ROOT, shared_path
 
 from sentiment import cli
 from sentiment.cli import main
-from sentiment.results import partial_path, read_rows
+from sentiment.batch.rows import partial_path, read_rows
 
 pytestmark = pytest.mark.slow  # starts a local Ray
 

@@ -16,7 +16,7 @@ from conftest import ROOT, SR, shared_path
 import app
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
-from sentiment.text import normalize_text
+from sentiment.text.normalize import normalize_text
 
 pytestmark = pytest.mark.slow  # a real browser: minutes
 

@@ -11,7 +11,7 @@ import torch
 from conftest import ROOT, SR, tone
 
 from sentiment.cli import main
-from sentiment.head import HeadInfo, SentimentHead, save_head
+from sentiment.text.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
 
 

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from conftest import ROOT, tone
 
-from sentiment.encode import TextEncoder
-from sentiment.text import normalize_text
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.text.encoder import TextEncoder
+from sentiment.text.normalize import normalize_text
+from sentiment.transcribers.ctc import CTCTranscriber
 
 pytestmark = pytest.mark.slow  # the full-size architectures
 

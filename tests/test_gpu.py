@@ -6,7 +6,7 @@ import torch
 from conftest import shared_path
 
 from sentiment.audio import load_audio
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

@@ -5,9 +5,9 @@ import torch
 from safetensors import safe_open
 
 from sentiment.errors import EncoderMismatchError, ModelError
-from sentiment.head import HeadInfo, SentimentHead, load_head, save_head
+from sentiment.text.head import HeadInfo, SentimentHead, load_head, save_head
 from sentiment.labels import LABELS, label_id
-from sentiment.text import NORMALIZATION
+from sentiment.text.normalize import NORMALIZATION
 
 
 def make_head(encoder="google-bert/bert-base-uncased", hidden=768, **kw) -> SentimentHead:

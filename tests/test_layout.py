@@ -8,26 +8,48 @@ from pathlib import Path
 from conftest import ROOT
 
 PACKAGE = ROOT / "sentiment"
-LEAVES = {"registry", "transcript", "labels", "errors"}  # import nothing from the package but errors
+# Modules that import nothing of the package but errors: every other module may import them.
+LEAVES = {"registry", "labels", "errors", "logs", "transcribers.transcript", "text.normalize"}
+# Folders, lowest first: a folder imports only leaves, itself and the folders before it. Top-level
+# modules (audio, segments, pipeline, live, cli ...) sit above the folders, batch above the pipeline.
+FOLDERS = ["runtime", "transcribers", "text"]
+ABOVE_PIPELINE = {"batch", "live", "cli", "__main__", "__init__"}
+MAX_LINES = 250
+
+
+def modules() -> dict[str, Path]:
+    """Dotted module name inside the package (``text.encoder``; a package's ``__init__`` is its name) -> file."""
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
+        out[name] = path
+    return out
 
 
 def package_imports() -> dict[str, set[str]]:
-    """module -> the package modules it imports, anywhere in its body."""
-    graph = {}
-    for path in PACKAGE.glob("*.py"):
+    """module -> the package modules it imports, anywhere in its body (``from sentiment.x import y``
+    counts as ``x.y`` when y is a module, else as ``x``)."""
+    known, graph = modules(), {}
+    for name, path in known.items():
         found = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                if node.level == 1 and node.module:
-                    found.add(node.module.split(".")[0])
-                elif node.level == 1:
-                    found.update(a.name for a in node.names)
-                elif node.module and node.module.startswith("sentiment."):
-                    found.add(node.module.split(".")[1])
+            if isinstance(node, ast.ImportFrom) and node.level:
+                raise AssertionError(f"{path.name}: relative import; the package imports itself by full name")
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sentiment":
+                base = node.module.split(".", 1)[1] if "." in node.module else ""
+                targets = [f"{base}.{a.name}".strip(".") if f"{base}.{a.name}".strip(".") in known else base
+                           for a in node.names]
             elif isinstance(node, ast.Import):
-                found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("sentiment."))
-        graph[path.stem] = found - {path.stem}
+                targets = [a.name.split(".", 1)[1] for a in node.names if a.name.startswith("sentiment.")]
+            found.update(t for t in targets if t)
+        graph[name] = found - {name}
     return graph
+
+
+def folder(module: str) -> str:
+    return module.split(".")[0]
 
 
 def test_imports_go_one_way():
@@ -54,8 +76,39 @@ def test_leaves_import_nothing_of_the_package():
         assert graph[leaf] <= {"errors"}, f"{leaf} imports {graph[leaf]}"
 
 
+def test_folders_import_only_downwards():
+    """runtime knows no model; transcribers and text know the runtime, not each other's users; nothing
+    below the pipeline imports it, the batch engine, the live path or the command line."""
+    graph = package_imports()
+    for module, imported in graph.items():
+        if folder(module) not in FOLDERS:
+            continue
+        allowed = set(FOLDERS[: FOLDERS.index(folder(module)) + 1])
+        for other in imported - LEAVES:
+            where = folder(other)
+            assert where in allowed or other in {"audio", "transcribers"} and folder(module) != "runtime", \
+                f"{module} imports {other}: {folder(module)}/ may import only leaves, audio and {sorted(allowed)}"
+    for module, imported in graph.items():
+        if folder(module) not in ABOVE_PIPELINE and module != "pipeline":
+            assert not {folder(o) for o in imported} & (ABOVE_PIPELINE | {"pipeline"}), f"{module} imports {imported}"
+
+
+def test_modules_are_short():
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines: {long}"
+
+
+def test_no_test_helpers_or_data_paths_in_the_package():
+    """Random models and ../shared belong to the repository's tests and training, not to the wheel."""
+    for name, path in modules().items():
+        strings = [n.value for n in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        paths = [t for t in strings if re.search(r"SENTIMENT_SHARED|(^|/)shared(/|$)|\w\.csv$", t)]
+        assert not paths and "make_tiny" not in path.read_text(), f"{name}: {paths}"
+
+
 def test_core_never_imports_the_app_or_training():
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         text = path.read_text()
         assert not re.search(r"^\s*(from|import) (gradio|training|app)\b", text, re.M), path.name
 
@@ -79,7 +132,10 @@ def test_each_choice_list_is_defined_once():
     choices = {"stacks": set(registry.STACKS), "transcribers": set(registry.TRANSCRIBERS),
                "encoders": set(registry.ENCODERS), "poolings": set(registry.POOLINGS),
                "precisions": set(registry.PRECISIONS) - {"auto"}, "backends": set(registry.BACKENDS) - {"auto"}}
-    files = [*PACKAGE.glob("*.py"), *(ROOT / "training").glob("*.py"), ROOT / "app.py", ROOT / "demo_api_client.py"]
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "training").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py",
+             ROOT / "demo_api_client.py"]
+    meaning = {"precisions", "backends"}  # what each precision and backend means is decided in runtime/plan.py
     for what, names in choices.items():
         where = [p.relative_to(ROOT).as_posix() for p in files if any(len(s & names) >= 2 for s in literal_lists(p))]
-        assert where == ["sentiment/registry.py"], f"{what} defined in {where}"
+        allowed = {"sentiment/registry.py"} | ({"sentiment/runtime/plan.py"} if what in meaning else set())
+        assert where and set(where) <= allowed, f"{what} defined in {where}"

@@ -11,7 +11,7 @@ from sentiment.audio import load_audio
 from sentiment.live import LiveSession
 from sentiment.pipeline import overall
 from sentiment.summary import summarize
-from sentiment.text import normalize_text
+from sentiment.text.normalize import normalize_text
 from training.evaluate import word_error_rate
 
 NAMES = ("0870", "0890", "0920")

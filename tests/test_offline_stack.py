@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import SR, shared_path, with_noise
 
-from sentiment import bundled
+from sentiment.runtime import bundled
 from sentiment.audio import load_audio
 from sentiment.errors import ModelUnavailableError, NoSpeechError
 from sentiment.labels import label_id
-from sentiment.text import normalize_text
-from sentiment.transcribe import load_transcriber
+from sentiment.text.normalize import normalize_text
+from sentiment.transcribers import load_transcriber
 from training.evaluate import scores, word_error_rate
 
 

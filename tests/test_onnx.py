@@ -7,9 +7,9 @@ import pytest
 import torch
 from conftest import tone
 
-from sentiment import onnx_runtime
-from sentiment.encode import TextEncoder
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.runtime import onnx as onnx_runtime
+from sentiment.text.encoder import TextEncoder
+from sentiment.transcribers.ctc import CTCTranscriber
 
 
 def waves():
@@ -66,7 +66,7 @@ def test_export_is_cached_and_a_warm_start_loads_no_torch_weights(tiny_ctc, tmp_
 
     monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path / "cache"))
     exports = lambda: sum("Preparing" in r.message for r in caplog.records)  # noqa: E731
-    with caplog.at_level(logging.WARNING, logger="sentiment.onnx_runtime"):
+    with caplog.at_level(logging.WARNING, logger="sentiment.runtime.onnx"):
         first = CTCTranscriber(str(tiny_ctc))
         assert exports() == 1 and first._onnx.path.parent == tmp_path / "cache" / "onnx"
 

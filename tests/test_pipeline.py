@@ -5,16 +5,16 @@ import torch
 from conftest import SR, tone
 
 from sentiment import stacks
-from sentiment.encode import TextEncoder
+from sentiment.text.encoder import TextEncoder
 from sentiment.errors import EncoderMismatchError, ModelError, ModelUnavailableError, NoSpeechError, TooShortError
-from sentiment.head import HeadInfo, SentimentHead, save_head
+from sentiment.text.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
 from sentiment.pipeline import SentimentPipeline, load_pipeline
 from sentiment.stacks import resolve_stack
 from sentiment.segments import Span, join_sentences
 from sentiment.summary import summarize
-from sentiment.transcribe import Phrase, Transcript, Word
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers import Phrase, Transcript, Word
+from sentiment.transcribers.ctc import CTCTranscriber
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_head_for_another_encoder_fails_before_loading_models(tiny_ctc, tmp_path
 
 
 def test_pipeline_refuses_mismatched_pooling(tiny_ctc, tiny_bert, head_file):
-    from sentiment.head import load_head
+    from sentiment.text.head import load_head
     encoder = TextEncoder(str(tiny_bert), pooling="cls")
     with pytest.raises(ModelError, match="mean pooling"):
         SentimentPipeline(CTCTranscriber(str(tiny_ctc)), encoder, load_head(head_file))
@@ -187,7 +187,7 @@ def test_stack_choice_argument_env_default(tmp_path, monkeypatch, head_file):
 
 
 def test_bundled_minilm_is_verified_against_its_hash(monkeypatch, tmp_path):
-    from sentiment import bundled
+    from sentiment.runtime import bundled
     folder = bundled.minilm()
     assert bundled.sha256(folder / "model.safetensors") == bundled.MINILM.sha256
     fake = tmp_path / "model"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sentiment.text import normalize_text
+from sentiment.text.normalize import normalize_text
 
 
 @pytest.mark.parametrize("raw,expected", [

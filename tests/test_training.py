@@ -13,8 +13,8 @@ import torch
 from conftest import SR, tone
 from PIL import Image
 
-from sentiment.encode import TextEncoder
-from sentiment.head import HeadInfo, load_head
+from sentiment.text.encoder import TextEncoder
+from sentiment.text.head import HeadInfo, load_head
 from sentiment.labels import LABELS
 from training import data, features, run
 from training.evaluate import audio_source, scores

@@ -5,7 +5,7 @@ import pytest
 import torch
 from conftest import tone
 
-from sentiment.transcribe_ctc import CTCTranscriber
+from sentiment.transcribers.ctc import CTCTranscriber
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_word_timings_come_from_ctc_frames(ctc):
 def test_gpu_batching_is_by_samples_and_length_buckets(tiny_ctc):
     """The GPU policy (no count limit; a batch closes at its sample budget or its padding limit), set
     explicitly so that a CPU can test it."""
-    from sentiment import transcribe_ctc
+    from sentiment.transcribers import ctc as transcribe_ctc
 
     assert transcribe_ctc.GPU_MAX_PADDING == 0.25 and transcribe_ctc.GPU_BATCH_SECONDS >= 300
     ctc = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_seconds=6.0, max_padding=0.25)
@@ -167,7 +167,7 @@ def test_half_precisions_reach_the_model_and_agree_with_fp32(tiny_ctc, precision
 
 def test_vectorised_decode_equals_the_tokenizers_word_offsets(tiny_ctc):
     """``_decode`` collapses frames itself (ten times faster); its words and times are the tokenizer's."""
-    from sentiment.transcribe import Word
+    from sentiment.transcribers import Word
     t = CTCTranscriber(str(tiny_ctc), backend="torch")
     rng, vocab, seconds = np.random.default_rng(0), len(t.tokenizer.get_vocab()), t.hop / 16000
     for _ in range(500):

@@ -16,8 +16,8 @@ from tqdm import tqdm
 from sentiment.audio import read_stretch
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
-from sentiment.results import result_row
-from sentiment.text import normalize_text
+from sentiment.batch.rows import result_row
+from sentiment.text.normalize import normalize_text
 
 from .data import Example
 
@@ -82,7 +82,7 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
 
 def _on_ray(examples: list[Example], options: dict, batch_size: int, workers: int | None) -> list[dict]:
     """The examples' rows from Ray Data actors (each reads its clips' stretches), in the examples' order."""
-    from sentiment.batch_ray import predict_on_ray
+    from sentiment.batch.ray_engine import predict_on_ray
 
     out: list = [None] * len(examples)
     with tqdm(total=len(examples), desc="pipeline evaluation (Ray)", unit="clip") as bar:

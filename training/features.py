@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from sentiment.encode import TextEncoder
-from sentiment.bundled import sha256
-from sentiment.text import NORMALIZATION, normalize_text
+from sentiment.text.encoder import TextEncoder
+from sentiment.runtime.bundled import sha256
+from sentiment.text.normalize import NORMALIZATION, normalize_text
 
 log = logging.getLogger(__name__)
 WEIGHT_FILES = ("*.safetensors", "*.bin")

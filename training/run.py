@@ -22,31 +22,32 @@ from pathlib import Path
 
 import torch
 
-from sentiment.encode import TextEncoder
+from sentiment.text.encoder import TextEncoder
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
-from sentiment.head import HeadInfo, save_head
+from sentiment.text.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
 from sentiment.registry import POOLINGS, STACK_DEFAULTS, TRAINABLE_STACKS, add_model_options, model_options
 from sentiment.stacks import HEADS_DIR, resolve_stack
-from sentiment.transcribe import load_transcriber
+from sentiment.transcribers import load_transcriber
 
 from . import data as datasets
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
+from .shared import ROOT, SHARED
 from .plots import plot_confusion, plot_history
 from .train import TrainConfig, best_epoch, train_head
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+# What a stack is trained and tested on, when not SLUE-VoxCeleb (its own splits and test audio, from the Hub):
+# the text manifest in the repository and the spoken test set in ../shared.
+STACK_DATA = {"offline": {"data": ROOT / "data" / "sentiment3.csv",
+                          "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv"}}
 
 
 def stack_data(stack: str) -> dict:
     """The stack's training text and spoken test set, as paths (None: SLUE-VoxCeleb's own)."""
-    defaults = STACK_DEFAULTS[stack]
-    return {"data": defaults["text_data"] and ROOT / defaults["text_data"],
-            "speech": defaults["spoken_test"] and SHARED / defaults["spoken_test"]}
+    return STACK_DATA.get(stack, {"data": None, "speech": None})
 
 
 REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared

@@ -22,11 +22,11 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from sentiment import bundled
-from sentiment.head import HeadInfo
+from sentiment.runtime import bundled
+from sentiment.text.head import HeadInfo
 from sentiment.labels import label_id
 from sentiment.registry import ENCODERS
-from sentiment.text import NORMALIZATION, normalize_text
+from sentiment.text.normalize import NORMALIZATION, normalize_text
 
 from . import data as datasets
 from .evaluate import scores

@@ -13,7 +13,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from tqdm import tqdm
 
-from sentiment.head import HeadInfo, SentimentHead
+from sentiment.text.head import HeadInfo, SentimentHead
 
 
 @dataclass

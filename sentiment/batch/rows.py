@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .labels import LABELS
+from sentiment.labels import LABELS
 
 FIELDS = ["path", "label", *LABELS, "transcript", "duration", "segments", "error"]
 FORMATS = (".csv", ".jsonl", ".parquet")

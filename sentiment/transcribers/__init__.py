@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 import inspect
 
-from .registry import TRANSCRIBERS
+from sentiment.registry import TRANSCRIBERS
 
 SPEED_OPTIONS = ("backend", "precision")  # chosen per stack, understood by some kinds only
-from .transcript import Phrase, Transcriber, Transcript, Word  # noqa: F401  (the interface, re-exported)
+from sentiment.transcribers.transcript import Phrase, Transcriber, Transcript, Word  # noqa: F401  (the interface, re-exported)
 
 
 def transcriber_class(kind: str) -> type:

@@ -15,10 +15,10 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from . import onnx_runtime
-from .audio import SAMPLE_RATE
-from .hub import from_pretrained
-from .transcript import Transcript, Word
+from sentiment.runtime import onnx as onnx_runtime
+from sentiment.audio import SAMPLE_RATE
+from sentiment.runtime.hub import from_pretrained
+from sentiment.transcribers.transcript import Transcript, Word
 
 
 GPU_BATCH_SECONDS = 480  # padded audio per forward pass on a GPU: 24 windows of 20 s, or about 50 clips

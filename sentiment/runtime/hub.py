@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ModelUnavailableError
+from sentiment.errors import ModelUnavailableError
 
 
 def from_pretrained(cls, name_or_path: str, **kwargs):

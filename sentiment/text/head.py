@@ -15,10 +15,10 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from .encode import short_name
-from .errors import EncoderMismatchError, ModelError
-from .labels import LABELS
-from .text import NORMALIZATION
+from sentiment.text.encoder import short_name
+from sentiment.errors import EncoderMismatchError, ModelError
+from sentiment.labels import LABELS
+from sentiment.text.normalize import NORMALIZATION
 
 FORMAT = "sentiment-head/1"
 

@@ -14,9 +14,9 @@ import math
 import os
 from typing import Iterator, Sequence
 
-from .audio import DEFAULT_MAX_SECONDS, NamedBytes, read_stretch
-from .errors import MissingDependencyError
-from .results import result_row
+from sentiment.audio import DEFAULT_MAX_SECONDS, NamedBytes, read_stretch
+from sentiment.errors import MissingDependencyError
+from sentiment.batch.rows import result_row
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Predictor:
 
         torch.set_num_threads(threads)  # ONNX Runtime and CTranslate2 take the same number (onnx_runtime, whisper)
         os.environ["OMP_NUM_THREADS"] = str(threads)
-        from .pipeline import load_pipeline
+        from sentiment.pipeline import load_pipeline
 
         self.pipe = load_pipeline(max_seconds=max_seconds, **options)
 

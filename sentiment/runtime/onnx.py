@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .registry import BACKENDS, ONNX_PRECISIONS, PRECISIONS, TORCH_PRECISIONS
+from sentiment.registry import BACKENDS, ONNX_PRECISIONS, PRECISIONS, TORCH_PRECISIONS
 
 log = logging.getLogger(__name__)
 

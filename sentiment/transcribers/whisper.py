@@ -28,10 +28,10 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from . import bundled
-from .audio import SAMPLE_RATE
-from .errors import ModelUnavailableError
-from .transcript import Phrase, Transcript
+from sentiment.runtime import bundled
+from sentiment.audio import SAMPLE_RATE
+from sentiment.errors import ModelUnavailableError
+from sentiment.transcribers.transcript import Phrase, Transcript
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD

@@ -7,9 +7,9 @@ from typing import Sequence
 
 import torch
 
-from . import onnx_runtime
-from .hub import from_pretrained
-from .registry import POOLINGS
+from sentiment.runtime import onnx as onnx_runtime
+from sentiment.runtime.hub import from_pretrained
+from sentiment.registry import POOLINGS
 
 # ONNX Runtime keeps no packed copy of the encoder's weights: the encoder waits beside the transcriber, and
 # the copy cost 180 MB of peak memory on a 10-minute recording, for 6 % more time in the text stage

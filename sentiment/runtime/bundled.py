@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ModelUnavailableError
-from .registry import ENCODERS as REGISTERED
+from sentiment.errors import ModelUnavailableError
+from sentiment.registry import ENCODERS as REGISTERED
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,16 @@
 """Models with random weights, for the tests and the benchmarks: tiny ones (fast), and the real
 architectures built from their config and tokenizer files (speed does not depend on the weights' values).
-Nothing here is used by the product itself."""
+Nothing here is used by the product itself, and it is not in the wheel."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
-# ../shared beside the checkout (model configs, spoken test sets, real recordings); SENTIMENT_SHARED moves it.
-SHARED = Path(os.environ.get("SENTIMENT_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 CTC_CHARS = list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
 
 

@@ -1,0 +1,1 @@
+"""Batch output: rows per input (CSV, JSONL, Parquet) and the Ray Data engine."""

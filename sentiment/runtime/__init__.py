@@ -1,0 +1,1 @@
+"""Where and how models run: the runtime rules, ONNX Runtime, bundled weights, the Hub."""
