@@ -1,5 +1,6 @@
 """Which int8 keeps the offline stack's labels? The bundled all-mpnet-base-v2 and its head on sentiment3's
-test split: the fp32 ONNX export quantised (dynamic, weights int8 per channel) with different layers left in
+test split: the fp32 ONNX export quantised (dynamic, weights int8 per channel; or weight-only
+int8 in blocks, MatMulNBits, which needs ``pip install onnx-ir``) with different layers left in
 fp32, each variant's label agreement with fp32, macro-F1 and encode time. Decides ``runtime.INT8_KEEPS``.
 
     python bench/int8_agreement.py [--limit N]
@@ -42,6 +43,7 @@ VARIANTS = {  # name -> MatMul nodes left in fp32 (substring match on the node n
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--limit", type=int, help="first N test sentences only")
+    p.add_argument("--only", help="run only the variants whose name contains this")
     args = p.parse_args()
     import onnx
     import onnxruntime as ort
@@ -61,6 +63,8 @@ def main() -> None:
     names = [n.name for n in onnx.load(str(fp32), load_external_data=False).graph.node if n.op_type == "MatMul"]
     with tempfile.TemporaryDirectory() as tmp:
         for variant, keep in VARIANTS.items():
+            if args.only and args.only not in variant:
+                continue
             out = Path(tmp) / "q.onnx"
             logging.disable(logging.WARNING)
             if isinstance(keep, str):  # MatMulNBits: int8 weights in blocks of 32, dequantised or int8 compute

@@ -77,7 +77,8 @@ class SentimentPipeline:
         self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
         self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
                        "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}",
-                       "runtime": f"{getattr(encoder, 'backend', 'torch')} {getattr(encoder, 'precision', 'fp32')}"}
+                       "transcriber_runtime": str(getattr(transcriber, "runtime", "")),
+                       "encoder_runtime": str(encoder.runtime)}
 
     # -- the three stages -----------------------------------------------------------------------
     def preprocess(self, source: AudioSource) -> np.ndarray:
@@ -191,8 +192,7 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     log.info("loading the %s stack: %s", config.stack, config.describe())
     head = load_head(config.head, device=config.device)
     head.check_encoder(config.encoder_name)  # by name, before any large model is loaded
-    speed = {"backend": config.backend, "precision": config.precision}
-    encoder = TextEncoder(config.encoder, device=config.device, pooling=head.info.pooling,
-                          layers=head.info.layers, name=config.encoder_name, **speed)
-    transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device, **speed)
+    encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling,
+                          layers=head.info.layers, name=config.encoder_name)
+    transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
     return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)

@@ -24,12 +24,9 @@ TRANSCRIBERS = {
 ENCODERS = {"mpnet": "sentence-transformers/all-mpnet-base-v2", "minilm": "sentence-transformers/all-MiniLM-L6-v2"}
 
 POOLINGS = ("mean", "cls", "pooler")
-# auto: bf16 on a GPU that has it (labels measured equal to fp32's, README "On a GPU"), else fp32.
-# int8: ONNX Runtime on a CPU; bf16, fp16: PyTorch, for GPUs.
-ONNX_PRECISIONS = ("fp32", "int8")
-TORCH_PRECISIONS = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}  # -> torch dtype
-PRECISIONS = ("auto", *dict.fromkeys([*ONNX_PRECISIONS, *TORCH_PRECISIONS]))
-BACKENDS = ("auto", "torch", "onnx")  # auto: ONNX Runtime on a CPU, PyTorch on a GPU
+# What each precision and backend means for each model, and what auto picks: runtime/plan.py.
+PRECISIONS = ("auto", "fp32", "int8", "bf16", "fp16")
+BACKENDS = ("auto", "torch", "onnx")  # for wav2vec2 and the encoder; Whisper always runs on CTranslate2
 
 STACK_DEFAULTS = {
     # asr_model None: the transcriber kind's default. pooling, layers: the head's, chosen on dev (the data a
@@ -60,10 +57,11 @@ def add_model_options(parser: argparse.ArgumentParser, options: tuple[str, ...] 
         "encoder": ({}, f"text encoder: Hub id or folder; {' and '.join(ENCODERS)} are bundled"),
         "head": ({}, "head .safetensors file"),
         "device": ({}, "auto, cpu, cuda, cuda:1 ... (default auto)"),
-        "backend": (dict(choices=BACKENDS), "auto: ONNX Runtime on a CPU (exported once and cached), PyTorch "
-                                            "on a GPU"),
-        "precision": (dict(choices=PRECISIONS), "auto (default): bf16 on a GPU that has it, else fp32; int8: "
-                                                "faster on a CPU, slightly different numbers (README, Speed)"),
+        "backend": (dict(choices=BACKENDS), "for wav2vec2 and the encoder (Whisper always runs on CTranslate2); "
+                                            "auto: ONNX Runtime on a CPU (exported once and cached), PyTorch on a GPU"),
+        "precision": (dict(choices=PRECISIONS), "auto (default): Whisper int8 on a CPU, fp16 on a GPU; the other "
+                                                "models fp32 on a CPU, bf16 on a GPU that has it. int8 is refused "
+                                                "for models whose labels it changes (docs/speed.md)"),
     }
     for name in options:
         kwargs, text = helps[name]

@@ -9,13 +9,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from sentiment.runtime import bundled
-from sentiment.runtime.onnx import pick_precision
+from sentiment.runtime.plan import Runtime, plan
 from sentiment.errors import ModelError
 from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
 
@@ -32,12 +30,15 @@ class StackConfig:
     encoder: str  # Hub id or folder to load
     encoder_name: str  # identity recorded in heads
     head: str
-    device: str
-    backend: str = "auto"  # auto (ONNX Runtime on a CPU), torch or onnx
-    precision: str = "fp32"  # resolved from auto: fp32, int8 (onnx), bf16 or fp16 (torch)
+    transcriber_runtime: Runtime  # where and how each model runs, decided once (runtime/plan.py)
+    encoder_runtime: Runtime
+
+    @property
+    def device(self) -> str:
+        return self.encoder_runtime.device
 
     def describe(self) -> dict[str, str]:
-        return {k: str(v) for k, v in asdict(self).items()}
+        return {k: str(getattr(self, k)) for k in self.__dataclass_fields__}
 
 
 def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
@@ -65,20 +66,17 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
         raise ValueError(f"Unknown transcriber {transcriber!r}; expected one of {', '.join(TRANSCRIBERS)}")
     # A stack's own model only with its own transcriber kind; another kind starts from its default.
     asr_model = opt["asr_model"] or (base["asr_model"] if transcriber == base["transcriber"] else None)
-    encoder_name = opt["encoder"] or base["encoder"]
+    encoder_name = bundled.ALIASES.get(opt["encoder"] or base["encoder"], opt["encoder"] or base["encoder"])
+    # Runtimes first: a combination that means nothing fails here, before any weights are read.
+    where = dict(device=opt["device"], backend=opt["backend"], precision=opt["precision"])
+    runtimes = plan(transcriber, asr_model or "", **where), plan("encoder", encoder_name, **where)
     encoder_path, encoder_name = bundled.encoder(encoder_name) or (encoder_name, encoder_name)
-    device = pick_device(opt["device"])
     return StackConfig(stack=name, transcriber=transcriber, asr_model=asr_model, encoder=encoder_path,
-                       encoder_name=encoder_name, head=head_path, device=device,
-                       backend=opt["backend"] or "auto", precision=pick_precision(opt["precision"], device))
+                       encoder_name=encoder_name, head=head_path, transcriber_runtime=runtimes[0],
+                       encoder_runtime=runtimes[1])
 
 
 def example_clips() -> dict[str, Path]:
     """The bundled example recordings, by label name (negative, neutral, positive)."""
     return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.flac"))}
 
-
-def pick_device(device: str | None) -> str:
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device

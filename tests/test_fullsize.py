@@ -39,7 +39,7 @@ def test_onnx_runtime_gives_the_eager_frames_and_features(full_ctc, full_bert):
     from sentiment.audio import load_audio
     wave = np.concatenate([load_audio(p) for p in sorted(shared_path("data", "speech", "real").glob("*.wav"))[:3]])
     fast, eager = CTCTranscriber(str(full_ctc)), CTCTranscriber(str(full_ctc), backend="torch")
-    assert fast.backend == "onnx"
+    assert fast.runtime.backend == "onnx"
     np.testing.assert_array_equal(fast.frame_ids([wave], fast._logits)[0], eager.frame_ids([wave], eager._logits)[0])
     texts = ["i did not enjoy that at all", "what a lovely morning"]
     torch.testing.assert_close(TextEncoder(str(full_bert)).encode(texts),

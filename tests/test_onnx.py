@@ -28,7 +28,7 @@ def test_onnx_transcriber_equals_torch(model, request):
     path = str(request.getfixturevalue(model))
     fast = CTCTranscriber(path, chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
     eager = CTCTranscriber(path, chunk_seconds=2.0, stride_seconds=0.4, batch_size=3, backend="torch")
-    assert (fast.backend, eager.backend) == ("onnx", "torch") and fast.model is None
+    assert (fast.runtime.backend, eager.runtime.backend) == ("onnx", "torch") and fast.model is None
     for a, b in zip(logits_of(fast, waves()), logits_of(eager, waves())):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
     for a, b in zip(fast.frame_ids(waves(), fast._logits), eager.frame_ids(waves(), eager._logits)):
@@ -40,7 +40,7 @@ def test_onnx_text_encoder_equals_torch(tiny_bert, pooling, layers):
     texts = ["a good day", "", "this one is a much longer text than the others, with padding after the rest"]
     fast = TextEncoder(str(tiny_bert), pooling=pooling, layers=layers)
     eager = TextEncoder(str(tiny_bert), pooling=pooling, layers=layers, backend="torch")
-    assert fast.backend == "onnx"
+    assert fast.runtime.backend == "onnx"
     torch.testing.assert_close(fast.encode(texts), eager.encode(texts), atol=1e-5, rtol=1e-4)
     # A text encoded alone (no padding) gives the same features as inside a padded batch.
     torch.testing.assert_close(fast.encode(texts[:1])[0], fast.encode(texts)[0], atol=1e-5, rtol=1e-4)
@@ -99,17 +99,18 @@ def test_weights_sample_changes_with_the_weights(tiny_ctc):
 
 
 def test_backend_choice_and_clear_errors():
-    assert onnx_runtime.pick_backend("auto", "cpu", "fp32") == "onnx"
-    assert onnx_runtime.pick_backend("auto", "cuda", "fp32") == "torch"
-    with pytest.raises(ValueError, match="needs the onnx backend"):
-        onnx_runtime.pick_backend("torch", "cpu", "int8")
-    with pytest.raises(ValueError, match="runs on the CPU"):
-        onnx_runtime.pick_backend("onnx", "cuda", "fp32")
+    from sentiment.runtime.plan import plan
+    assert plan("encoder", device="cpu").backend == "onnx"
+    assert plan("encoder", device="cuda", bf16=False).backend == "torch"
+    with pytest.raises(ValueError, match="int8 runs on ONNX Runtime"):
+        plan("encoder", device="cpu", backend="torch", precision="int8")
+    with pytest.raises(ValueError, match="runs here on the CPU"):
+        plan("wav2vec2", device="cuda", backend="onnx", precision="fp32")
     with pytest.raises(ValueError, match="Unknown precision"):
-        onnx_runtime.pick_backend("auto", "cpu", "fp8")
-    assert onnx_runtime.pick_backend("auto", "cuda", "bf16") == "torch"
-    assert onnx_runtime.pick_backend("auto", "cpu", "fp16") == "torch"  # GPU precisions run on PyTorch anywhere
+        plan("encoder", device="cpu", precision="fp8")
+    assert plan("encoder", device="cuda", precision="bf16").backend == "torch"
+    assert plan("encoder", device="cpu", precision="fp16").backend == "torch"  # GPU precisions run on PyTorch anywhere
     with pytest.raises(ValueError, match="bf16 runs on PyTorch"):
-        onnx_runtime.pick_backend("onnx", "cpu", "bf16")
+        plan("encoder", device="cpu", backend="onnx", precision="bf16")
     with pytest.raises(ValueError, match="Unknown backend"):
-        onnx_runtime.pick_backend("tensorrt", "cpu", "fp32")
+        plan("encoder", device="cpu", backend="tensorrt")

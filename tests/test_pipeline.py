@@ -218,7 +218,7 @@ def test_the_text_stage_of_a_batch_is_one_call(pipe, monkeypatch):
 def test_text_encoder_in_bf16_pools_in_fp32(tiny_bert):
     fp32 = TextEncoder(str(tiny_bert), backend="torch", layers=(-2, -1))
     bf16 = TextEncoder(str(tiny_bert), precision="bf16", layers=(-2, -1))
-    assert bf16.backend == "torch" and next(bf16.model.parameters()).dtype == torch.bfloat16
+    assert bf16.runtime.backend == "torch" and next(bf16.model.parameters()).dtype == torch.bfloat16
     texts = ["a short one", "and a somewhat longer sentence than that"]
     a, b = fp32.encode(texts), bf16.encode(texts)
     assert b.dtype == torch.float32 and torch.allclose(a, b, atol=0.1, rtol=0.05)

@@ -157,7 +157,7 @@ def test_normalisation_is_the_feature_extractors_vectorised(ctc):
 def test_half_precisions_reach_the_model_and_agree_with_fp32(tiny_ctc, precision, dtype):
     fp32 = CTCTranscriber(str(tiny_ctc), backend="torch", chunk_seconds=2.0, stride_seconds=0.4)
     half = CTCTranscriber(str(tiny_ctc), precision=precision, chunk_seconds=2.0, stride_seconds=0.4)
-    assert half.backend == "torch" and next(half.model.parameters()).dtype == dtype
+    assert half.runtime.backend == "torch" and next(half.model.parameters()).dtype == dtype
     w = waves()
     inputs, _ = half._batch(w, [half.plan(0, len(w[0]))[0]])
     assert inputs.dtype == dtype

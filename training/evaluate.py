@@ -50,10 +50,10 @@ def audio_source(example: Example):
 
 
 def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_size: int = 8,
-                      ray_options: dict | None = None, workers: int | None = None) -> tuple[dict, list[dict]]:
+                      ray_options=None, workers: int | None = None) -> tuple[dict, list[dict]]:
     """Audio → transcript → label for each example; scores over the clips that produced a prediction
     (failures are counted and listed), and WER of the transcripts against the reference text. With
-    ``ray_options`` (``load_pipeline``'s options) the clips run on Ray Data actors instead of ``pipe``."""
+    ``ray_options`` (a resolved ``StackConfig``, or ``load_pipeline``'s options) the clips run on Ray Data actors instead of ``pipe``."""
     predicted = _on_ray(examples, ray_options, batch_size, workers) if ray_options is not None else []
     for b in ([] if ray_options is not None else
               tqdm(range(0, len(examples), batch_size), desc="pipeline evaluation", unit="batch")):

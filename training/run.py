@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -29,6 +29,7 @@ from sentiment.text.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
 from sentiment.registry import POOLINGS, STACK_DEFAULTS, TRAINABLE_STACKS, add_model_options, model_options
+from sentiment.runtime.plan import plan
 from sentiment.stacks import HEADS_DIR, resolve_stack
 from sentiment.transcribers import load_transcriber
 
@@ -124,6 +125,10 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO)
     config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
+    # Features in fp32 on any device (cached; a head must not depend on the card it was trained on): the
+    # encoder's runtime, re-planned once, is the one the local and the Ray evaluation both use.
+    config = replace(config, encoder_runtime=plan("encoder", config.encoder_name, device=config.device,
+                                                  precision="fp32"))
     train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
     layers = tuple(args.layers or STACK_DEFAULTS[args.stack]["layers"])
     args.pooling = args.pooling or STACK_DEFAULTS[args.stack]["pooling"]
@@ -131,9 +136,8 @@ def main(argv=None) -> dict:
     counts = {s: dict(Counter(e.label for e in datasets.split(text, s))) for s in ("train", "dev", "test")}
     log.info("data: %s %s; spoken test recordings: %d", source, counts, len(speech))
 
-    # Features in fp32 on any device (cached; a head must not depend on the card it was trained on).
-    encoder = TextEncoder(config.encoder, device=config.device, pooling=args.pooling, layers=layers,
-                          name=config.encoder_name, precision="fp32")
+    encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=args.pooling, layers=layers,
+                          name=config.encoder_name)
     t0 = time.perf_counter()
     x, y = {}, {}
     for s in ("train", "dev", "test"):
@@ -160,8 +164,7 @@ def main(argv=None) -> dict:
     out = args.assets / config.stack
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
-        transcriber = load_transcriber(config.transcriber, config.asr_model, device=config.device,
-                                       backend=config.backend, precision=config.precision)
+        transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
         metrics["models"]["transcriber"] = transcriber.name
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
@@ -184,14 +187,12 @@ def main(argv=None) -> dict:
 
 
 def _engine(args, config, head) -> dict:
-    """For --engine ray: the options each actor loads the pipeline with, this head saved where they read it."""
+    """For --engine ray: the stack each actor loads (the same runtimes as the local evaluation), with this
+    head saved where they read it."""
     if args.engine != "ray":
         return {}
     path = save_head(head, args.cache_dir / f"{config.stack}-head-under-evaluation.safetensors")
-    options = dict(stack=config.stack, transcriber=config.transcriber, asr_model=config.asr_model,
-                   encoder=config.encoder_name, head=str(path), device=config.device, backend=config.backend,
-                   precision=config.precision)
-    return {"ray_options": options, "workers": args.workers}
+    return {"ray_options": replace(config, head=str(path)), "workers": args.workers}
 
 
 def _display(path) -> str:

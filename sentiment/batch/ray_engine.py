@@ -54,14 +54,17 @@ def plan(cores: int, workers: int | None) -> tuple[int, int]:
 class Predictor:
     """One Ray actor: the pipeline loaded once (its own threads capped), then batches of inputs."""
 
-    def __init__(self, options: dict, threads: int, max_seconds: float):
+    def __init__(self, options, threads: int, max_seconds: float):
+        """``options``: ``load_pipeline``'s keyword options (resolved on the actor, where its GPU is), or a
+        resolved ``StackConfig`` (the same runtimes as the caller's)."""
         import torch
 
         torch.set_num_threads(threads)  # ONNX Runtime and CTranslate2 take the same number (onnx_runtime, whisper)
         os.environ["OMP_NUM_THREADS"] = str(threads)
         from sentiment.pipeline import load_pipeline
 
-        self.pipe = load_pipeline(max_seconds=max_seconds, **options)
+        given = options if isinstance(options, dict) else {"config": options}
+        self.pipe = load_pipeline(max_seconds=max_seconds, **given)
 
     def __call__(self, batch: dict) -> dict:
         if "bytes" in batch:  # read by Ray: whole files
@@ -75,7 +78,7 @@ class Predictor:
         return {"row": [json.dumps(row) for row in rows]}
 
 
-def predict_on_ray(inputs: Sequence[str], options: dict, *, address: str | None = None,
+def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None,
                    workers: int | None = None, batch_size: int = 8, gpus_per_worker: float = 0.0,
                    max_seconds: float = DEFAULT_MAX_SECONDS, stretches: Sequence[tuple] | None = None,
                    ) -> Iterator[list[dict]]:

@@ -1,4 +1,5 @@
-"""Frozen torch modules run by ONNX Runtime: the fast CPU path, with int8 as an opt-in.
+"""Frozen torch modules run by ONNX Runtime: the fast CPU path, with int8 as an opt-in
+(where it keeps the labels: runtime/plan.py decides).
 
 Why: on a CPU, ONNX Runtime runs wav2vec2-base and BERT faster than eager PyTorch, with the same argmax
 (``bench/benchmark.py``, ``tests/test_fullsize.py``). A module is exported once and cached
@@ -22,49 +23,10 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from sentiment.registry import BACKENDS, ONNX_PRECISIONS, PRECISIONS, TORCH_PRECISIONS
 
 log = logging.getLogger(__name__)
 
-TORCH_DTYPES = {name: getattr(torch, dtype) for name, dtype in TORCH_PRECISIONS.items()}
 EXPORT_VERSION = "1"  # bump when the export recipe changes, so old cache entries are not reused
-
-
-def available() -> bool:
-    import importlib.util
-    return importlib.util.find_spec("onnxruntime") is not None
-
-
-def pick_precision(precision: str | None, device: str | torch.device) -> str:
-    """``auto``: bf16 on a CUDA GPU that has it (its labels equal fp32's, README "On a GPU"), else fp32."""
-    precision = precision or "auto"
-    if precision not in PRECISIONS:
-        raise ValueError(f"Unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
-    if precision != "auto":
-        return precision
-    device = torch.device(device)
-    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
-
-
-def pick_backend(backend: str | None, device: str, precision: str) -> str:
-    """``auto``: ONNX Runtime on a CPU when it is installed (fp32, int8), else eager PyTorch (bf16 and fp16
-    always: they are GPU precisions; a CPU runs them, for tests, but has no fast path for them)."""
-    backend = backend or "auto"
-    if backend not in BACKENDS:
-        raise ValueError(f"Unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    if precision not in PRECISIONS:
-        raise ValueError(f"Unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
-    if backend == "auto":
-        backend = "onnx" if str(device) == "cpu" and available() and precision in ONNX_PRECISIONS else "torch"
-    if backend == "onnx" and str(device) != "cpu":
-        raise ValueError("the onnx backend runs on the CPU; use --backend torch on a GPU")
-    if backend == "onnx" and not available():
-        raise ValueError("the onnx backend needs onnxruntime: pip install onnxruntime")
-    if precision == "int8" and backend != "onnx":
-        raise ValueError("precision int8 needs the onnx backend (CPU)")
-    if precision not in ONNX_PRECISIONS and backend != "torch":
-        raise ValueError(f"precision {precision} runs on PyTorch (for GPUs); use --backend torch or auto")
-    return backend
 
 
 def cache_dir() -> Path:

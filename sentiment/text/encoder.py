@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 
 from sentiment.runtime import onnx as onnx_runtime
+from sentiment.runtime.plan import Runtime, plan
 from sentiment.runtime.hub import from_pretrained
 from sentiment.registry import POOLINGS
 
@@ -23,18 +24,19 @@ TOKENS_PER_BATCH = 8192  # padded tokens per encoder call: 16 texts of 512 token
 class TextEncoder:
     """Frozen, eval-mode, no gradients. ``name`` is what heads record and are checked against."""
 
-    def __init__(self, model: str, device: str = "cpu", pooling: str = "mean", layers: Sequence[int] = (-1,),
-                 max_length: int = 512, batch_size: int = 32, name: str | None = None, backend: str = "auto",
-                 precision: str = "auto"):
+    def __init__(self, model: str, runtime: Runtime | None = None, pooling: str = "mean",
+                 layers: Sequence[int] = (-1,), max_length: int = 512, batch_size: int = 32, name: str | None = None,
+                 **where):
+        """``runtime``: where and how it runs (``plan("encoder", ...)``); or ``device``, ``backend`` and
+        ``precision`` as keywords, planned here by the same rules."""
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         if pooling not in POOLINGS:
             raise ValueError(f"Unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
         self.name = name or str(model)
         self.source = str(model)  # what was loaded: Hub id or folder
-        self.device = torch.device(device)
-        self.precision = precision = onnx_runtime.pick_precision(precision, self.device)
-        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.runtime = runtime = runtime or plan("encoder", self.name, **where)
+        self.device = torch.device(runtime.device)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         self.pooling, self.layers = pooling, tuple(layers)
         self.config = from_pretrained(AutoConfig, model)
@@ -43,13 +45,13 @@ class TextEncoder:
         self.batch_size = batch_size
 
         def load() -> Pooled:
-            dtype = onnx_runtime.TORCH_DTYPES.get(precision, torch.float32)  # int8 lives in ONNX Runtime
-            encoder = from_pretrained(AutoModel, model).eval().to(self.device, dtype).requires_grad_(False)
+            encoder = from_pretrained(AutoModel, model).eval().to(self.device, runtime.torch_dtype)
+            encoder.requires_grad_(False)
             if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
                 raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
             return Pooled(encoder, pooling, self.layers)
 
-        if self.backend == "torch":
+        if runtime.backend == "torch":
             self.pooled = load()
             self.model = self.pooled.model
             return
@@ -63,7 +65,7 @@ class TextEncoder:
         given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
         example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
         axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
-        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, precision,
+        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, runtime.precision,
                                               name=self.name, prepack=PREPACK)
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from sentiment.runtime import onnx as onnx_runtime
+from sentiment.runtime.plan import Runtime, plan
 from sentiment.audio import SAMPLE_RATE
 from sentiment.runtime.hub import from_pretrained
 from sentiment.transcribers.transcript import Transcript, Word
@@ -37,24 +38,24 @@ class Window:
 class CTCTranscriber:
     DEFAULT_MODEL = "facebook/wav2vec2-base-960h"
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu",
+    def __init__(self, model: str = DEFAULT_MODEL, runtime: Runtime | None = None,
                  chunk_seconds: float = 20.0, stride_seconds: float = 2.0, batch_size: int | None = None,
-                 batch_seconds: float | None = None, backend: str = "auto", precision: str = "auto",
-                 max_padding: float | None = None):
+                 batch_seconds: float | None = None, max_padding: float | None = None, **where):
+        """``runtime``: where and how it runs (``plan("wav2vec2", ...)``); or ``device``, ``backend`` and
+        ``precision`` as keywords, planned here by the same rules."""
         from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
         self.name = str(model)
-        self.device = torch.device(device)
-        self.precision = precision = onnx_runtime.pick_precision(precision, self.device)
-        self.backend = onnx_runtime.pick_backend(backend, self.device.type, precision)
+        self.runtime = runtime = runtime or plan("wav2vec2", self.name, **where)
+        self.device = torch.device(runtime.device)
         self.feature_extractor = from_pretrained(AutoFeatureExtractor, model)
         self.tokenizer = from_pretrained(AutoTokenizer, model)
         if self.feature_extractor.sampling_rate != SAMPLE_RATE:
             raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
                              f"this package feeds {SAMPLE_RATE} Hz")
-        self.dtype = onnx_runtime.TORCH_DTYPES.get(precision, torch.float32)  # int8 lives in ONNX Runtime
+        self.dtype = runtime.torch_dtype
         load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device, self.dtype)  # noqa: E731
-        self.model = load() if self.backend == "torch" else None  # ONNX Runtime holds its own copy
+        self.model = load() if runtime.backend == "torch" else None  # ONNX Runtime holds its own copy
         config = self.config = self.model.config if self.model is not None else from_pretrained(AutoConfig, model)
         self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
         self.conv = list(zip(config.conv_kernel, config.conv_stride))
@@ -82,7 +83,7 @@ class CTCTranscriber:
         self._chars = np.array([""] * (max(vocab.values()) + 1), dtype=object)
         for token, i in vocab.items():
             self._chars[i] = token
-        self._onnx = self._prepare_onnx(str(model), load) if self.backend == "onnx" else None
+        self._onnx = self._prepare_onnx(str(model), load) if runtime.backend == "onnx" else None
 
     def _prepare_onnx(self, source: str, load) -> onnx_runtime.OnnxModule:
         """The cached export, keyed without loading the torch weights when their files can be named."""
@@ -98,7 +99,7 @@ class CTCTranscriber:
             example["attention_mask"][1, SAMPLE_RATE:] = 0
             axes["attention_mask"] = {0: "batch", 1: "samples"}
         return onnx_runtime.OnnxModule(key, lambda: _Logits(loaded or load()), example, ["logits"], axes,
-                                       self.precision, name=self.name)
+                                       self.runtime.precision, name=self.name)
 
     def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         ids = self.frame_ids(waves, self._logits)

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from sentiment.runtime import bundled
+from sentiment.runtime.plan import Runtime, plan
 from sentiment.audio import SAMPLE_RATE
 from sentiment.errors import ModelUnavailableError
 from sentiment.transcribers.transcript import Phrase, Transcript
@@ -42,19 +43,21 @@ DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temper
 class WhisperTranscriber:
     DEFAULT_MODEL = DEFAULT_MODEL
 
-    def __init__(self, model: str | None = None, device: str = "cpu", compute_type: str | None = None,
-                 threads: int = 0, **decoding):  # 0: torch.get_num_threads(), as the other models
+    def __init__(self, model: str | None = None, runtime: Runtime | None = None, threads: int = 0,
+                 device: str | None = None, precision: str | None = None, **decoding):
+        """``runtime``: where and with which compute type (``plan("whisper", ...)``; or ``device`` and
+        ``precision``, planned here by the same rules). ``threads`` 0: torch.get_num_threads(), as the
+        other models."""
         from faster_whisper import WhisperModel
 
         logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # not a line per clip
         path, self.name = resolve_model(model)
-        device_type = str(device).split(":")[0]
-        index = int(str(device).split(":")[1]) if ":" in str(device) else 0
-        self.compute_type = compute_type or ("float16" if device_type == "cuda" else "int8")
+        self.runtime = runtime = runtime or plan("whisper", self.name, device=device, precision=precision)
+        index = int(runtime.device.split(":")[1]) if ":" in runtime.device else 0
         self.decoding = {**DECODING, **decoding}
         try:
-            self.model = WhisperModel(path, device=device_type, device_index=index,
-                                      compute_type=self.compute_type, cpu_threads=threads or torch.get_num_threads())
+            self.model = WhisperModel(path, device=runtime.device_type, device_index=index,
+                                      compute_type=runtime.compute_type, cpu_threads=threads or torch.get_num_threads())
         except (OSError, ValueError, RuntimeError) as err:
             where = "the folder" if Path(path).exists() else "the Hub id or size name"
             raise ModelUnavailableError(
