@@ -56,11 +56,7 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
                                   "The uploaded data is empty (0 bytes).")
         mono, rate = _decode(bytes(source), max_seconds, name=name)
     elif isinstance(source, (str, PathLike)):
-        path = Path(source)
-        if not path.is_file():
-            raise UnreadableAudioError(f"No such audio file: {path}")
-        if path.stat().st_size == 0:
-            raise EmptyAudioError(f"{path.name} is empty (0 bytes).")
+        path = check_file(source)
         mono, rate = _decode(path, max_seconds, name=path.name)
     else:
         raise UnreadableAudioError(
@@ -69,6 +65,16 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
     wave = resample(mono, rate)
     validate(wave, max_seconds)
     return wave
+
+
+def check_file(source: str | PathLike) -> Path:
+    """The path, if it names a non-empty file; else the error every path (local, Ray) reports for it."""
+    path = Path(source)
+    if not path.is_file():
+        raise UnreadableAudioError(f"No such audio file: {path}")
+    if path.stat().st_size == 0:
+        raise EmptyAudioError(f"{path.name} is empty (0 bytes).")
+    return path
 
 
 def read_stretch(path: str | PathLike, start: float | None = None, end: float | None = None) -> AudioSource:

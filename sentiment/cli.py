@@ -6,11 +6,10 @@ import argparse
 import csv
 import json
 import sys
-import traceback
 from pathlib import Path
 
 from sentiment.audio import DEFAULT_MAX_SECONDS
-from sentiment.errors import EXPECTED
+from sentiment.errors import run_command
 from sentiment.labels import LABELS
 from sentiment.logs import setup_logging
 from sentiment.batch.rows import append_partial, check_output, read_done, result_row, write_rows
@@ -21,15 +20,13 @@ MANIFEST_SUFFIXES = {".csv", ".tsv"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_command(_main, sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     setup_logging(args.verbose)
-    try:
-        return args.run(args)
-    except EXPECTED as err:
-        if args.verbose:
-            traceback.print_exc()
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return args.run(args)
 
 
 def _parser() -> argparse.ArgumentParser:

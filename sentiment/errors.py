@@ -1,4 +1,5 @@
-"""Typed errors. Core code raises these; only app.py turns them into gr.Error.
+"""Typed errors, and the one place that turns an expected failure into the words a person reads: the CLI,
+training, the Ray rows and the app (``ui/page.py`` wraps it in ``gr.Error``) all call ``message``.
 
 Every message is written for the person who sent the input: it says what is wrong and what to do.
 """
@@ -55,18 +56,30 @@ class MissingDependencyError(SentimentError, RuntimeError):
 EXPECTED = (SentimentError, ValueError, OSError)  # OSError: missing files, no network (ConnectionError)
 
 
+def message(err: BaseException) -> str:
+    """What a person reads for ``err``, the same wherever it surfaces. An OSError from below us (a file
+    that vanished, a folder given as a file, the network) is named by what it is and the file it was about."""
+    if isinstance(err, SentimentError) or not isinstance(err, OSError):
+        return str(err) or type(err).__name__
+    what = {FileNotFoundError: "No such file", IsADirectoryError: "A folder, not a file",
+            PermissionError: "Not allowed to read"}.get(type(err))
+    if what and err.filename:
+        return f"{what}: {err.filename}"
+    return err.strerror or str(err) or type(err).__name__
+
+
 def run_command(main, argv: list[str] | None = None) -> int:
-    """Run a command's ``main(argv)``: an expected failure prints one line and exits 2, with its traceback
-    only under ``-v`` / ``--verbose``."""
+    """Run a command's ``main(argv)``: an expected failure prints ``error: <message>`` and exits 2, with its
+    traceback only under ``-v`` / ``--verbose``; an int that ``main`` returns is the exit status."""
     import sys
     import traceback
 
     argv = sys.argv[1:] if argv is None else argv
     try:
-        main(argv)
-        return 0
+        status = main(argv)
+        return status if isinstance(status, int) else 0
     except EXPECTED as err:
         if "-v" in argv or "--verbose" in argv:
             traceback.print_exc()
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {message(err)}", file=sys.stderr)
         return 2

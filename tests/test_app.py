@@ -14,6 +14,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 import app
+from ui.evaluation import evaluation_view
+from ui.live import LiveSlots, live_view
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.text.normalize import normalize_text
@@ -120,11 +122,11 @@ def test_only_the_two_endpoints_are_public(client):
 
 
 def test_evaluation_view_reads_the_stack_artefacts():
-    text, summary, per_class, plots = app.evaluation_view("offline")
+    text, summary, per_class, plots = evaluation_view("offline", app.ASSETS)
     assert "sentiment3.csv" in text and len(summary) == 2 and len(per_class) == 6 and len(plots) == 3
     assert summary[0][0].startswith("text") and 0 < summary[0][3] < 1 and 0 < summary[1][4] < 1  # WER
     assert [row[1] for row in per_class[:3]] == list(LABELS)
-    text, summary, per_class, plots = app.evaluation_view("no-such-stack")
+    text, summary, per_class, plots = evaluation_view("no-such-stack", app.ASSETS)
     assert "python -m training.run --stack no-such-stack" in text and summary == per_class == plots == []
 
 
@@ -154,12 +156,12 @@ def test_demo_api_client(server, capsys):
 
 
 def test_live_slots_are_limited_and_free_themselves():
-    slots = app.LiveSlots(1, idle=60.0)
+    slots = LiveSlots(1, idle=60.0)
     assert slots.take("a") and slots.take("a")  # the holder keeps its slot
     assert not slots.take("b")  # all taken: the page says so
     slots.release("a")
     assert slots.take("b")
-    stale = app.LiveSlots(1, idle=0.0)  # a slot not fed within `idle` (a closed tab) frees itself
+    stale = LiveSlots(1, idle=0.0)  # a slot not fed within `idle` (a closed tab) frees itself
     assert stale.take("a") and stale.take("b")
 
 
@@ -168,11 +170,11 @@ def test_live_view_lists_utterances_and_warns_when_behind():
     from sentiment.pipeline import Segment
 
     session = LiveSession()
-    assert app.live_view(session)[0] is None and "nothing yet" in app.live_view(session)[1]
+    assert live_view(session)[0] is None and "nothing yet" in live_view(session)[1]
     session.utterances = [Segment(0.5, 2.0, "I love it.", "Positive", {"Negative": 0.1, "Neutral": 0.1,
                                                                        "Positive": 0.8})]
     session.received, session.started = 2.0, time.monotonic() - 10.0  # 8 s behind
-    confidences, text, status = app.live_view(session)
+    confidences, text, status = live_view(session)
     assert confidences["Positive"] == pytest.approx(0.8) and "**Positive** (0.80) I love it." in text
     assert "falling behind by 8 s" in status
-    assert "behind" not in app.live_view(session, final=True)[2]
+    assert "behind" not in live_view(session, final=True)[2]

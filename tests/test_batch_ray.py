@@ -73,7 +73,45 @@ def test_bad_files_get_their_error_and_the_run_goes_on(ray_local, folder, single
     assert len(rows) == 9 and sum("error" in r for r in rows.values()) == 3
     assert "empty" in rows[str(folder / "empty.wav")]["error"].lower()
     assert rows[str(folder / "corrupt.wav")]["error"] == single_process[str(folder / "corrupt.wav")]["error"]
-    assert "No such file" in rows[str(folder / "missing.wav")]["error"]
+    assert "No such audio file" in rows[str(folder / "missing.wav")]["error"]
+
+
+def test_the_same_bad_input_reads_the_same_everywhere(ray_local, folder, single_process, offline_pipe, tmp_path):
+    """A corrupt file through the CLI, --engine ray, the HTTP API and training.run's pipeline evaluation: one
+    message (errors.message), word for word."""
+    import csv
+
+    from gradio_client import Client, handle_file
+
+    import app
+    from training import run as training_run
+
+    bad = folder / "corrupt.wav"
+    expected = single_process[str(bad)]["error"]
+    assert "corrupt.wav" in expected
+    out = tmp_path / "ray.jsonl"
+    run(bad, "-o", out, "--engine", "ray", "--workers", "1")
+    assert by_path(out)[str(bad)]["error"] == expected
+    demo = app.build_app(offline_pipe)
+    _, url, _ = app.launch(demo, port=None, prevent_thread_lock=True, quiet=True)
+    try:
+        with pytest.raises(Exception, match="corrupt") as raised:
+            Client(url, verbose=False).predict(handle_file(str(bad)), api_name="/predict")
+    finally:
+        demo.close()
+    assert expected.replace(str(bad), "") in str(raised.value)  # the API names the upload, not our path
+    shutil.copy(bad, tmp_path / "corrupt.wav")
+    good = sorted(folder.glob("*.wav"))[0]
+    shutil.copy(good, tmp_path / good.name)
+    data, speech = tmp_path / "text.csv", tmp_path / "speech.csv"
+    data.write_text("text,label,split\n" + "".join(f"{t} {i},{lab},{s}\n" for i in range(2) for s in ("train", "dev", "test")
+                    for t, lab in (("what a lovely day", "Positive"), ("this is awful", "Negative"),
+                                   ("the bus leaves at noon", "Neutral"))))
+    speech.write_text(f"audio,text,label\ncorrupt.wav,this is awful,Negative\n{good.name},a reading,Neutral\n")
+    training_run.main(["--stack", "offline", "--data", str(data), "--speech", str(speech), "--assets", str(tmp_path),
+                       "--heads-dir", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--max-epochs", "2"])
+    with open(tmp_path / "offline" / "pipeline_predictions.csv", newline="") as f:
+        assert [r["error"] for r in csv.DictReader(f) if r["error"]] == [expected]
 
 
 def test_an_interrupted_run_resumes_to_the_same_output(ray_local, folder, single_process, tmp_path,
@@ -121,7 +159,7 @@ def test_training_evaluates_the_pipeline_on_ray_as_it_does_locally(ray_local, ti
             "--stack", "slue", "--slue-dir", str(slue), "--encoder", str(tiny_bert), "--asr-model", str(tiny_ctc),
             "--device", "cpu", "--assets", str(out), "--heads-dir", str(out), "--cache-dir", str(tmp_path / "cache"),
             "--max-epochs", "3", "--engine", engine])
-    local, ray = (metrics[e]["pipeline"] for e in ("local", "ray"))
+    local, ray = (metrics[e].pipeline for e in ("local", "ray"))
     assert local["n"] + local["failed"] == 12
     assert ray["confusion"] == local["confusion"]
     for key in ("n", "failed", "accuracy", "macro_f1", "wer"):

@@ -14,6 +14,7 @@ import torchaudio.functional as AF
 from conftest import ROOT, SR, shared_path
 
 import app
+import ui.live
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.text.normalize import normalize_text
@@ -122,8 +123,8 @@ def test_a_long_recording_shows_its_timeline_and_summary(page, tmp_path):
 def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, monkeypatch):
     ARTIFACTS.mkdir(exist_ok=True)
     wav = recordings(tmp_path, rate=48_000)
-    received, read_chunk = [], app._read_chunk
-    monkeypatch.setattr(app, "_read_chunk", lambda path: received.append(path) or read_chunk(path))
+    received, read_chunk = [], ui.live.read_chunk
+    monkeypatch.setattr(ui.live, "read_chunk", lambda path: received.append(path) or read_chunk(path))
     browser, page = browser_page(playwright, server, "--use-fake-ui-for-media-stream",
                                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop")
     try:

@@ -139,3 +139,19 @@ def test_each_choice_list_is_defined_once():
         where = [p.relative_to(ROOT).as_posix() for p in files if any(len(s & names) >= 2 for s in literal_lists(p))]
         allowed = {"sentiment/registry.py"} | ({"sentiment/runtime/plan.py"} if what in meaning else set())
         assert where and set(where) <= allowed, f"{what} defined in {where}"
+
+
+def test_app_is_a_thin_page():
+    """app.py lays out the page and starts it; handlers, the Live tab and the Evaluation tab live in ui/."""
+    assert len((ROOT / "app.py").read_text().splitlines()) < 120
+    for path in (ROOT / "ui").glob("*.py"):
+        assert len(path.read_text().splitlines()) <= MAX_LINES, path.name
+
+
+def test_the_metrics_file_has_one_definition():
+    """Only training/metrics.py names metrics.json; training writes it and the app reads it through it."""
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "training").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]
+    naming = [p.relative_to(ROOT).as_posix() for p in files if '"metrics.json"' in p.read_text()]
+    assert naming == ["training/metrics.py"]
+    for user in ("training/run.py", "ui/evaluation.py"):
+        assert "training.metrics import" in (ROOT / user).read_text() or "from .metrics import" in (ROOT / user).read_text()

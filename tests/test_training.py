@@ -19,6 +19,7 @@ from sentiment.labels import LABELS
 from training import data, features, run
 from training.evaluate import audio_source, scores
 from training.train import TrainConfig, class_weights, train_head
+from training.metrics import read_metrics
 
 SLUE_COLUMNS = ["id", "normalized_text", "speaker_id", "split", "sentiment", "start_second", "end_second"]
 WORDS = {"Negative": "i hate this it was bad awful", "Neutral": "it is a movie the day", "Positive": "i love it great good"}
@@ -147,19 +148,20 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
                         "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
                         "--heads-dir", str(assets / "heads"),
                         "--cache-dir", str(tmp_path / "cache"), "--max-epochs", "4", "--patience", "10"])
-    assert metrics["data"]["counts"]["train"] == {label: 6 for label in LABELS}
-    assert metrics["text"]["test"]["n"] == 9 and metrics["pipeline"]["n"] + metrics["pipeline"]["failed"] == 9
-    assert 0 <= metrics["pipeline"]["wer"] and len(metrics["text"]["test"]["confusion"]) == 3
+    assert metrics.data["counts"]["train"] == {label: 6 for label in LABELS}
+    assert metrics.text["test"]["n"] == 9 and metrics.pipeline["n"] + metrics.pipeline["failed"] == 9
+    assert 0 <= metrics.pipeline["wer"] and len(metrics.text["test"]["confusion"]) == 3
     out = assets / "slue"
-    assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
+    assert read_metrics(out) == metrics  # the one definition, written and read back
     history = json.loads((out / "history.json").read_text())
-    assert len(history) == metrics["training"]["epochs_run"] == 4
+    assert len(history) == metrics.training["epochs_run"] == 4
     for png in ("loss.png", "confusion_text.png", "confusion_pipeline.png"):
         with Image.open(out / png) as image:
             assert image.width > 400 and image.height > 300
     head = load_head(assets / "heads" / "slue.safetensors")
     assert head.info.encoder == str(tiny_bert) and head.info.labels == LABELS and head.info.pooling == "mean"
     assert head.info.training["lr"] == TrainConfig().lr and head.info.training["max_epochs"] == 4
-    assert head.info.metrics["text_test"]["macro_f1"] == round(metrics["text"]["test"]["macro_f1"], 4)
+    assert head.info.metrics == metrics.summary() and head.info.metrics["text_test"]["macro_f1"] == round(
+        metrics.text["test"]["macro_f1"], 4)
     with open(out / "pipeline_predictions.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 9

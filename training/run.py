@@ -36,6 +36,7 @@ from sentiment.transcribers import load_transcriber
 from . import data as datasets
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
+from .metrics import Metrics
 from .shared import ROOT, SHARED
 from .plots import plot_confusion, plot_history
 from .train import TrainConfig, best_epoch, train_head
@@ -121,7 +122,7 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
     return text, speech[: args.speech_limit] if args.speech_limit else speech, source
 
 
-def main(argv=None) -> dict:
+def main(argv=None) -> Metrics:
     args = parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO)
     config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
@@ -151,37 +152,35 @@ def main(argv=None) -> dict:
     head, history = train_head(x["train"], y["train"], x["dev"], y["dev"], info, train_config)
     train_seconds = time.perf_counter() - t0
     predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
-    metrics = {
-        "stack": config.stack, "data": {"source": source, "counts": counts},
-        "models": {"transcriber": config.asr_model or config.transcriber, "encoder": encoder.name,
-                   "pooling": args.pooling, "layers": list(layers)},
-        "training": {**asdict(train_config), "best_epoch": best_epoch(history)["epoch"],
-                     "epochs_run": len(history), "feature_seconds": round(feature_seconds, 1),
-                     "train_seconds": round(train_seconds, 1)},
-        "majority_baseline": majority_baseline(y["train"].tolist(), y["test"].tolist()),
-        "text": {s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")},
-    }
+    metrics = Metrics(
+        stack=config.stack, data={"source": source, "counts": counts},
+        models={"transcriber": config.asr_model or config.transcriber, "encoder": encoder.name,
+                "pooling": args.pooling, "layers": list(layers)},
+        training={**asdict(train_config), "best_epoch": best_epoch(history)["epoch"],
+                  "epochs_run": len(history), "feature_seconds": round(feature_seconds, 1),
+                  "train_seconds": round(train_seconds, 1)},
+        majority_baseline=majority_baseline(y["train"].tolist(), y["test"].tolist()),
+        text={s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")})
     out = args.assets / config.stack
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
         transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
-        metrics["models"]["transcriber"] = transcriber.name
+        metrics.models["transcriber"] = transcriber.name
         pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
         t0 = time.perf_counter()
-        metrics["pipeline"], rows = evaluate_pipeline(pipe, speech, **_engine(args, config, head))
-        metrics["pipeline"].update(source=_display(args.speech_source or source),
-                                   seconds=round(time.perf_counter() - t0, 1))
+        metrics.pipeline, rows = evaluate_pipeline(pipe, speech, **_engine(args, config, head))
+        metrics.pipeline.update(source=_display(args.speech_source or source), seconds=round(time.perf_counter() - t0, 1))
         _write_rows(rows, out / "pipeline_predictions.csv")
-        plot_confusion(metrics["pipeline"]["confusion"], list(LABELS), out / "confusion_pipeline.png",
-                       f"{config.stack} pipeline (audio → transcript → label), n={metrics['pipeline']['n']}")
-    info.training = metrics["training"]
-    info.metrics = _summary(metrics)
+        plot_confusion(metrics.pipeline["confusion"], list(LABELS), out / "confusion_pipeline.png",
+                       f"{config.stack} pipeline (audio → transcript → label), n={metrics.pipeline['n']}")
+    info.training = metrics.training
+    info.metrics = metrics.summary()
     head_path = save_head(head, args.heads_dir / f"{config.stack}.safetensors")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    metrics.write(out)
     (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
     plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling")
-    plot_confusion(metrics["text"]["test"]["confusion"], list(LABELS), out / "confusion_text.png",
-                   f"{config.stack} head on reference text (test), n={metrics['text']['test']['n']}")
+    plot_confusion(metrics.text["test"]["confusion"], list(LABELS), out / "confusion_text.png",
+                   f"{config.stack} head on reference text (test), n={metrics.text['test']['n']}")
     log.info("wrote %s and %s: %s", head_path, out, json.dumps(info.metrics))
     return metrics
 
@@ -201,15 +200,6 @@ def _display(path) -> str:
         return os.path.relpath(Path(path).resolve(), ROOT) if Path(path).resolve().is_relative_to(ROOT.parent) else str(path)
     except (TypeError, ValueError):
         return str(path)
-
-
-def _summary(metrics: dict) -> dict:
-    summary = {"data": metrics["data"]["source"],
-               "text_test": {k: round(metrics["text"]["test"][k], 4) for k in ("accuracy", "macro_f1")}}
-    if "pipeline" in metrics:
-        summary["pipeline_test"] = {k: round(metrics["pipeline"][k], 4) for k in ("accuracy", "macro_f1", "wer")}
-        summary["pipeline_test"]["text_macro_f1_same_clips"] = round(metrics["pipeline"]["text_same_clips"]["macro_f1"], 4)
-    return summary
 
 
 def _write_rows(rows: list[dict], path: Path) -> None:

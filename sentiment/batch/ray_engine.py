@@ -14,8 +14,8 @@ import math
 import os
 from typing import Iterator, Sequence
 
-from sentiment.audio import DEFAULT_MAX_SECONDS, NamedBytes, read_stretch
-from sentiment.errors import MissingDependencyError
+from sentiment.audio import DEFAULT_MAX_SECONDS, NamedBytes, check_file, read_stretch
+from sentiment.errors import AudioError, MissingDependencyError
 from sentiment.batch.rows import result_row
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,10 @@ def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None
     log.info("Ray: %d CPUs, %d actors x %d threads", cores, actors, threads)
     pending, rows = {}, []  # index -> input
     for i, item in enumerate(map(str, inputs)):
-        if "://" not in item and not os.path.isfile(item):
-            rows.append({"index": i, "path": item, "error": f"No such file: {item}"})
-        else:
-            pending[i] = item
+        try:
+            pending[i] = item if "://" in item else str(check_file(item)) and item
+        except AudioError as err:  # the same row the local engine writes for it
+            rows.append({"index": i, **result_row(item, err)})
     if rows:
         yield rows
     if not pending:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from sentiment.errors import message
 from sentiment.labels import LABELS
 
 FIELDS = ["path", "label", *LABELS, "transcript", "duration", "segments", "error"]
@@ -18,7 +19,7 @@ FORMATS = (".csv", ".jsonl", ".parquet")
 def result_row(path: str, result) -> dict:
     """One input's row: a Prediction's label, confidences, transcript and segments, or an error's message."""
     if isinstance(result, Exception):
-        return {"path": str(path), "error": str(result) or type(result).__name__}
+        return {"path": str(path), "error": message(result)}
     return {"path": str(path), "label": result.label, **result.confidences, "transcript": result.transcript,
             "duration": result.duration, "segments": [vars(s) for s in result.segments]}
 

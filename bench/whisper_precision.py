@@ -1,0 +1,51 @@
+"""Does Whisper's compute type change what the product says? The bundled tiny.en in CTranslate2 int8 (the
+CPU default) and float32 on ../shared's spoken test sentences: WER of each, and the offline head's labels
+(fp32 encoder) on each transcript, their agreement and macro-F1 against the sentences' labels.
+
+    python bench/whisper_precision.py [--clips 240]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment.audio import load_audio  # noqa: E402
+from sentiment.labels import label_id  # noqa: E402
+from sentiment.pipeline import load_pipeline  # noqa: E402
+from sentiment.runtime.plan import plan  # noqa: E402
+from sentiment.transcribers.whisper import WhisperTranscriber  # noqa: E402
+from training.data import load_manifest  # noqa: E402
+from training.evaluate import scores, word_error_rate  # noqa: E402
+from training.shared import SHARED  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clips", type=int, default=240)
+    args = p.parse_args()
+    clips = load_manifest(SHARED / "data" / "speech" / "tts" / "manifest.csv")[: args.clips]
+    waves = [load_audio(e.audio) for e in clips]
+    truth = [label_id(e.label) for e in clips]
+    pipe = load_pipeline("offline", precision="fp32")  # the encoder and head, fp32
+    labels = {}
+    for precision in ("fp32", "int8"):
+        asr = WhisperTranscriber(runtime=plan("whisper", device="cpu", precision=precision))
+        t0 = time.perf_counter()
+        texts = [t.text for t in asr.transcribe(waves)]
+        seconds = time.perf_counter() - t0
+        labels[precision] = pipe.classify(texts).argmax(-1).tolist()
+        print(f"whisper {asr.runtime}: WER {word_error_rate([e.text for e in clips], texts):.3f}, "
+              f"pipeline macro-F1 {scores(truth, labels[precision])['macro_f1']:.3f}, {seconds:.1f} s "
+              f"for {len(clips)} clips", flush=True)
+    same = sum(a == b for a, b in zip(labels["int8"], labels["fp32"])) / len(clips)
+    print(f"int8 labels equal to float32's: {same:.2%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The Evaluation tab: what training wrote for the stack (training/metrics.py, the one definition of that
+file), as tables and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from sentiment.labels import LABELS
+from training.metrics import PLOTS, read_metrics
+
+
+def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list[list], list[list], list[str]]:
+    """(description, summary rows, per-class rows, plot paths) from ``assets/<stack>/``, or how to produce
+    them. ``head``: the loaded head's description (``SentimentPipeline.models['head']``)."""
+    folder = Path(assets) / stack
+    m = read_metrics(folder)
+    if m is None:
+        return (f"No evaluation for the **{stack}** stack yet. Produce it with "
+                f"`python -m training.run --stack {stack}` (see the README).", [], [], [])
+    runs = m.runs()
+    summary = [[name, s["n"], round(s["accuracy"], 3), round(s["macro_f1"], 3),
+                round(s["wer"], 3) if "wer" in s else "—"] for name, s in runs]
+    per_class = [[name, label, *(round(s["per_class"][label][k], 3) for k in ("precision", "recall", "f1")),
+                  s["per_class"][label]["support"]] for name, s in runs for label in LABELS]
+    base = m.majority_baseline
+    text = (f"**Data**: {m.data['source']} · **transcriber**: {m.models['transcriber']} · "
+            f"**encoder**: {m.models['encoder']} ({m.models['pooling']} pooling of layers "
+            f"{m.models['layers']}) · **head**: {head or 'hidden → units → 3'}, kept at epoch "
+            f"{m.training['best_epoch']}.\n\n"
+            f"Always answering {base['label']} would score accuracy {base['accuracy']:.3f}, "
+            f"macro-F1 {base['macro_f1']:.3f}. Macro-F1 is the figure that counts (SLUE's metric).")
+    if m.pipeline and "text_same_clips" in m.pipeline:
+        text += (f" On the spoken clips' reference text the head scores macro-F1 "
+                 f"{m.pipeline['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "
+                 "transcription errors cost.")
+    return text, summary, per_class, [str(folder / n) for n in PLOTS if (folder / n).is_file()]
+
+
+def evaluation_tab(stack: str, assets: Path, head: str = "") -> None:
+    """The tab's components, inside the caller's ``gr.Tab``."""
+    description, summary, per_class, plots = evaluation_view(stack, assets, head)
+    gr.Markdown(f"## How the {stack} stack was evaluated\n{description}")
+    if summary:
+        gr.Dataframe(value=summary, headers=["evaluation", "n", "accuracy", "macro-F1", "WER"],
+                     interactive=False, label="Metrics")
+        gr.Dataframe(value=per_class, headers=["evaluation", "label", "precision", "recall", "F1", "support"],
+                     interactive=False, label="Per class")
+    for path in plots:
+        gr.Image(path, label=Path(path).stem.replace("_", " "), interactive=False, buttons=[])

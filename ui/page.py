@@ -1,0 +1,73 @@
+"""The Analyse tab's and the API's handlers: the package's results turned into what the page shows, and its
+errors into ``gr.Error`` (the one place in the product that does; the words come from ``errors.message``)."""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+from sentiment.errors import EXPECTED, message
+from sentiment.timeline import plot_timeline
+
+log = logging.getLogger("app")
+
+
+def run(fn, *args):
+    """Call the package; its expected errors become their message, anything else a generic one (logged)."""
+    try:
+        return fn(*args)
+    except EXPECTED as err:
+        raise gr.Error(message(err), print_exception=False) from None
+    except Exception:
+        log.exception("unexpected error")
+        raise gr.Error("Something went wrong while analysing this input; the error was logged.",
+                       print_exception=False) from None
+
+
+def audio_path(audio) -> str:
+    if not audio:
+        raise gr.Error("No audio: upload a file or record with the microphone.", print_exception=False)
+    return audio if isinstance(audio, str) else audio["path"]
+
+
+def stack_line(models: dict) -> str:
+    return (f"Answered by the **{models['stack']}** stack: {models['transcriber']} → {models['encoder']} "
+            f"→ head ({models['head']})")
+
+
+def summary_markdown(s, segments) -> str:
+    """The summary of a recording with several segments, for people: shares, counts, strongest segments."""
+    lines = ["**Speaking time**: " + " · ".join(f"{k} {v:.0%}" for k, v in s.speaking_time.items()),
+             "**Segments**: " + " · ".join(f"{k} {v}" for k, v in s.counts.items())]
+    for name, i in (("Most negative", s.most_negative), ("Most positive", s.most_positive)):
+        if i is not None:
+            seg = segments[i]
+            lines.append(f"**{name}** ({seg.start:.1f}-{seg.end:.1f} s, {seg.confidences[seg.label]:.2f}): {seg.text}")
+    return "  \n".join(lines)
+
+
+def handlers(pipe):
+    """(analyse, predict, predict_text) for ``pipe``: the Analyse button's outputs, and the two API endpoints."""
+
+    def analyse(audio):
+        result = run(pipe, audio_path(audio))
+        segments = [[s.start, s.end, s.text, s.label, round(s.confidences[s.label], 3)] for s in result.segments]
+        timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
+        several = len(result.segments) > 1
+        figure = plot_timeline(result.segments, result.label, result.confidences[result.label],
+                               result.duration) if several else None
+        return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
+                gr.update(value=summary_markdown(result.summary, result.segments) if several else "", visible=several),
+                gr.update(value=segments, visible=several),
+                f"{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
+
+    def predict(audio) -> dict:
+        """One audio file in; label, confidences, transcript, segments, summary, models and timings out."""
+        return run(pipe, audio_path(audio)).to_dict()
+
+    def predict_text(text: str) -> dict:
+        """A transcript you already have in; the same dict out (no audio fields)."""
+        return run(pipe.predict_text, text or "").to_dict()
+
+    return analyse, predict, predict_text
