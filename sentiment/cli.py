@@ -12,7 +12,8 @@ from sentiment.audio import DEFAULT_MAX_SECONDS
 from sentiment.errors import run_command
 from sentiment.labels import LABELS
 from sentiment.logs import setup_logging
-from sentiment.batch.rows import append_partial, check_output, read_done, result_row, write_rows
+from sentiment.batch.rows import append_partial, check_output, read_done, write_rows
+from sentiment.result import to_row
 from sentiment.registry import add_model_options, model_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
@@ -124,7 +125,7 @@ def _run(args, files: list[str]):
     pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
     for b in range(0, len(files), args.batch_size):
         batch = files[b:b + args.batch_size]
-        yield [result_row(path, result) for path, result in zip(batch, pipe.predict(batch, return_errors=True))]
+        yield [to_row(path, result) for path, result in zip(batch, pipe.predict(batch, return_errors=True))]
 
 
 def collect_inputs(inputs: list[str]) -> list[str]:
@@ -153,5 +154,5 @@ def collect_inputs(inputs: list[str]) -> list[str]:
 def _text(row: dict) -> str:
     if "error" in row:
         return f"{row['path']}: ERROR {row['error']}"
-    scores = "  ".join(f"{name} {row[name]:.2f}" for name in LABELS)
+    scores = "  ".join(f"{name} {row['confidences'][name]:.2f}" for name in LABELS)
     return f"{row['path']}: {row['label']}  ({scores})\n    {row['transcript']}"

@@ -92,9 +92,11 @@ class LiveSession:
                 if final or i < len(speech) - 1 or n - sp[1] >= self.pause * SAMPLE_RATE]
         pad = int(self.pad * SAMPLE_RATE)
         pieces = [(max(0, a - pad), min(n, b + pad)) for a, b in done]
-        texts = [t.text for t in pipe.transcriber.transcribe([pending[a:b] for a, b in pieces])] if pieces else []
-        spans = [Span(round(self.offset + a / SAMPLE_RATE, 3), round(self.offset + b / SAMPLE_RATE, 3), text)
-                 for (a, b), text in zip(pieces, texts) if text.strip()]
+        # The pipeline's stages, as for a file: transcribe, cut into spans, label (times shifted into the stream).
+        transcripts = pipe.transcribe([pending[a:b] for a, b in pieces])
+        spans = [Span(round(self.offset + (a + s.start * SAMPLE_RATE) / SAMPLE_RATE, 3),
+                      round(self.offset + a / SAMPLE_RATE + min(s.end, (b - a) / SAMPLE_RATE), 3), s.text)
+                 for (a, b), t in zip(pieces, transcripts) if t.text.strip() for s in pipe.spans(t, (b - a) / SAMPLE_RATE)]
         closed = pipe.label_spans(spans)
         self.utterances += closed
         if done:

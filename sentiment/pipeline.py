@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -20,40 +20,15 @@ from sentiment.text.encoder import TextEncoder
 from sentiment.errors import ModelError, NoSpeechError, SentimentError
 from sentiment.text.head import SentimentHead, load_head
 from sentiment.labels import LABELS
+from sentiment.result import Prediction, Segment
 from sentiment.segments import Span, split_transcript
-from sentiment.summary import Summary, summarize
+from sentiment.summary import summarize
 from sentiment.stacks import StackConfig, resolve_stack
 from sentiment.text.normalize import normalize_text
 from sentiment.transcribers import load_transcriber
 from sentiment.transcribers.transcript import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Segment:
-    start: float
-    end: float
-    text: str
-    label: str
-    confidences: dict[str, float]
-
-
-@dataclass
-class Prediction:
-    transcript: str
-    label: str
-    confidences: dict[str, float]  # all three labels, in LABELS order, summing to 1
-    # Audio: every labelled stretch in time order, at least one (a short recording is one segment, the
-    # whole of it), so that the summary's indexes always point into this list. Text input: none.
-    segments: list[Segment] = field(default_factory=list)
-    summary: Summary | None = None  # audio only
-    duration: float | None = None  # seconds of audio; None for text input
-    models: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -88,12 +63,16 @@ class SentimentPipeline:
     def forward(self, waves: Sequence[np.ndarray]) -> list[Forwarded]:
         """Every model, batched over the clips: the transcriber, then the encoder and head (``score``)."""
         t0 = time.perf_counter()
-        transcripts = self.transcriber.transcribe(waves) if len(waves) else []
+        transcripts = self.transcribe(waves)
         seconds = (time.perf_counter() - t0) / max(1, len(waves))
         out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves])
         for item in out:
             item.timings["transcribe"] = round(seconds, 4)
         return out
+
+    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+        """The transcriber on 16 kHz mono waves (the file, live and Ray paths all transcribe through here)."""
+        return self.transcriber.transcribe(waves) if len(waves) else []
 
     def score(self, transcripts: Sequence[Transcript], durations: Sequence[float]) -> list[Forwarded]:
         """The text half of ``forward``: each transcript cut into spans, all spans of all clips through the
@@ -117,16 +96,15 @@ class SentimentPipeline:
         several, a word-weighted overall; and the summary. No model runs here."""
         if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        segments = [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(out.spans, out.probs)]
+        segments = labelled(out.spans, out.probs)
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
                           summary=summarize(segments), duration=round(out.duration, 3),
                           models=dict(self.models), timings=dict(out.timings))
 
     def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
-        """Each timed span of text labelled: the one step the file path and the live path share."""
-        probs = self.classify([s.text for s in spans]) if spans else []
-        return [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
+        """Timed spans of text classified and labelled (the live path's utterances)."""
+        return labelled(spans, self.classify([s.text for s in spans]) if spans else [])
 
     # -- entry points ---------------------------------------------------------------------------
     def __call__(self, source: AudioSource) -> Prediction:
@@ -170,6 +148,11 @@ class SentimentPipeline:
         """(len(texts), 3) probabilities, in LABELS order."""
         features = self.encoder.encode([normalize_text(t) for t in texts])
         return self.head.probabilities(features).cpu()
+
+
+def labelled(spans: Sequence[Span], probs) -> list[Segment]:
+    """Spans and their probabilities → labelled segments: the one step the file, live and Ray paths share."""
+    return [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
 
 
 def overall(segments: Sequence[Segment]) -> tuple[str, dict[str, float]]:

@@ -62,7 +62,8 @@ def test_ray_rows_equal_the_single_process_cli(ray_local, folder, single_process
     for path in good:
         ours, theirs = rows[path], single_process[path]
         assert (ours["label"], ours["transcript"]) == (theirs["label"], theirs["transcript"])
-        assert ours["Positive"] == pytest.approx(theirs["Positive"], abs=1e-4)
+        assert ours["confidences"] == pytest.approx(theirs["confidences"], abs=1e-4)
+        assert set(ours) == set(theirs) and ours["models"] == theirs["models"]  # one schema, local or Ray
     assert any("sense" in rows[p]["transcript"] or "dashwood" in rows[p]["transcript"].lower() for p in good)
 
 

@@ -10,6 +10,7 @@ import soundfile as sf
 import torch
 from conftest import ROOT, SR, tone
 
+from sentiment.result import FIELDS, FLAT_FIELDS
 from sentiment.cli import main
 from sentiment.text.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
@@ -40,8 +41,10 @@ def test_json_lines_for_files(models, clips, capsys):
     code = main(["predict", "--json", str(clips / "c0.wav"), str(clips / "c1.wav")])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0 and [r["path"] for r in rows] == [str(clips / "c0.wav"), str(clips / "c1.wav")]
-    for r in rows:
-        assert r["label"] in LABELS and sum(r[k] for k in LABELS) == pytest.approx(1, abs=1e-5)
+    for r in rows:  # the API's fields, under the same names (sentiment/result.py)
+        assert list(r) == ["path", *FIELDS] and r["label"] in LABELS
+        assert list(r["confidences"]) == list(LABELS) and sum(r["confidences"].values()) == pytest.approx(1, abs=1e-5)
+        assert r["models"]["stack"] and r["summary"]["counts"][r["label"]] >= 1 and "transcribe" in r["timings"]
 
 
 def test_folder_batch_writes_csv_and_reports_bad_files(models, clips, tmp_path, capsys):
@@ -51,7 +54,7 @@ def test_folder_batch_writes_csv_and_reports_bad_files(models, clips, tmp_path, 
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["bad.wav", "c0.wav", "c1.wav", "c2.wav"]
-    assert "not audio" in rows[0]["error"] and rows[0]["label"] == ""
+    assert list(rows[0]) == FLAT_FIELDS and "not audio" in rows[0]["error"] and rows[0]["label"] == ""
     assert all(r["label"] in LABELS and not r["error"] for r in rows[1:])
     assert "ERROR" in capsys.readouterr().out
 

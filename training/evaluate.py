@@ -16,7 +16,7 @@ from tqdm import tqdm
 from sentiment.audio import read_stretch
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
-from sentiment.batch.rows import result_row
+from sentiment.result import to_row
 from sentiment.text.normalize import normalize_text
 
 from .data import Example
@@ -59,7 +59,7 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
               tqdm(range(0, len(examples), batch_size), desc="pipeline evaluation", unit="batch")):
         batch = examples[b:b + batch_size]
         results = pipe.predict([audio_source(e) for e in batch], return_errors=True)
-        predicted += [result_row(e.audio, r) for e, r in zip(batch, results)]
+        predicted += [to_row(e.audio, r) for e, r in zip(batch, results)]
     rows: list[dict] = []
     for e, result in zip(examples, predicted):
         row = {"id": e.id, "label": e.label, "reference": normalize_text(e.text)}
@@ -67,7 +67,7 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
             row.update(predicted=None, transcript="", error=result["error"])
         else:
             row.update(predicted=result["label"], transcript=result["transcript"],
-                       **{f"p_{k}": result[k] for k in LABELS})
+                       **{f"p_{k}": result["confidences"][k] for k in LABELS})
         rows.append(row)
     done = [r for r in rows if r["predicted"] is not None]
     metrics = scores([label_id(r["label"]) for r in done], [label_id(r["predicted"]) for r in done])

@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 
 from sentiment.audio import DEFAULT_MAX_SECONDS, NamedBytes, check_file, read_stretch
 from sentiment.errors import AudioError, MissingDependencyError
-from sentiment.batch.rows import result_row
+from sentiment.result import to_row
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Predictor:
         else:  # stretches of files, read here (SLUE's utterances)
             sources = [read_stretch(p, s, e) for p, s, e in zip(batch["path"], batch["start"], batch["end"])]
         results = self.pipe.predict(sources, return_errors=True)
-        rows = [result_row(p, r) for p, r in zip(batch["path"], results)]
+        rows = [to_row(p, r) for p, r in zip(batch["path"], results)]
         for row, index in zip(rows, batch.get("index", [])):
             row["index"] = int(index)  # stretches: several may come from one file
         return {"row": [json.dumps(row) for row in rows]}
@@ -95,7 +95,7 @@ def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None
         try:
             pending[i] = item if "://" in item else str(check_file(item)) and item
         except AudioError as err:  # the same row the local engine writes for it
-            rows.append({"index": i, **result_row(item, err)})
+            rows.append({"index": i, **to_row(item, err)})
     if rows:
         yield rows
     if not pending:

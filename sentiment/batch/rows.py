@@ -1,5 +1,5 @@
-"""Batch results as rows, one per input (its path, and its label or its error), written as CSV, JSONL or
-Parquet. While a batch runs, rows are appended to ``<output>.partial.jsonl`` and flushed, so that a crash
+"""Batch results as rows, one per input (its path, and its prediction or its error: ``result.py``), written
+as CSV, JSONL or Parquet. While a batch runs, rows are appended to ``<output>.partial.jsonl`` and flushed, so that a crash
 loses nothing done; a second run with the same output reads both files back and skips what is there."""
 
 from __future__ import annotations
@@ -9,19 +9,9 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from sentiment.errors import message
-from sentiment.labels import LABELS
+from sentiment.result import FLAT_FIELDS, flatten, unflatten
 
-FIELDS = ["path", "label", *LABELS, "transcript", "duration", "segments", "error"]
 FORMATS = (".csv", ".jsonl", ".parquet")
-
-
-def result_row(path: str, result) -> dict:
-    """One input's row: a Prediction's label, confidences, transcript and segments, or an error's message."""
-    if isinstance(result, Exception):
-        return {"path": str(path), "error": message(result)}
-    return {"path": str(path), "label": result.label, **result.confidences, "transcript": result.transcript,
-            "duration": result.duration, "segments": [vars(s) for s in result.segments]}
 
 
 def check_output(path: Path) -> None:
@@ -58,7 +48,7 @@ def write_rows(rows: list[dict], path: Path) -> None:
     """The final output, all rows, then the partial file removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    flat = [{k: _cell(r.get(k)) for k in FIELDS} for r in rows]
+    flat = [flatten(r) for r in rows]
     tmp = path.with_name(path.name + ".tmp")
     if suffix == ".jsonl":
         tmp.write_text("".join(json.dumps({k: v for k, v in r.items() if v is not None}) + "\n" for r in rows),
@@ -72,7 +62,7 @@ def write_rows(rows: list[dict], path: Path) -> None:
         pq.write_table(pa.Table.from_pylist(flat), tmp)
     else:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer = csv.DictWriter(f, fieldnames=FLAT_FIELDS)
             writer.writeheader()
             writer.writerows(flat)
     tmp.replace(path)  # never a half-written output file
@@ -89,19 +79,4 @@ def read_rows(path: Path) -> list[dict]:
     else:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-    return [_uncell(r) for r in rows]
-
-
-def _cell(value):
-    """Segments as JSON text in the flat formats (CSV, Parquet)."""
-    return json.dumps(value) if isinstance(value, list) else value
-
-
-def _uncell(row: dict) -> dict:
-    out = {k: v for k, v in row.items() if v not in (None, "")}
-    for k in (*LABELS, "duration"):
-        if k in out:
-            out[k] = float(out[k])
-    if isinstance(out.get("segments"), str):
-        out["segments"] = json.loads(out["segments"])
-    return out
+    return [unflatten(r) for r in rows]

@@ -32,6 +32,8 @@ COMPUTE_TYPES = {"fp32": ("float32", "float32"), "int8": ("int8", "int8_float16"
 INT8_REFUSED = {
     "sentence-transformers/all-mpnet-base-v2": "dynamic int8 keeps 30 % of its labels on sentiment3 test (macro-F1 "
                                                "0.259 against 0.741)",
+    "sentence-transformers/all-MiniLM-L6-v2": "dynamic int8 keeps 96.1 % of its labels on sentiment3 test (with the "
+                                              "earlier offline head), under the 98 % the product asks",
 }
 
 
