@@ -34,7 +34,7 @@ from training.shared import SHARED  # noqa: E402
 
 from sentiment.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from sentiment.text.encoder import TextEncoder  # noqa: E402
-from sentiment.text.head import HeadInfo, SentimentHead, load_head, save_head  # noqa: E402
+from sentiment.text.head import HeadInfo, SentimentHead, save_head  # noqa: E402
 from sentiment.pipeline import SentimentPipeline, load_pipeline  # noqa: E402
 from sentiment.transcribers.ctc import CTCTranscriber  # noqa: E402
 
@@ -142,33 +142,13 @@ print(time.time())  # the moment of the first prediction, before the interpreter
 
 
 def agreement(w2v: str, device: str) -> None:
-    """int8 against fp32: CTC argmax per frame on real speech (full-size wav2vec2, random weights), and
-    labels on the sentiment3 test split through the real offline encoder and the committed offline head."""
-    from sentiment.labels import LABELS
-    from sentiment.stacks import resolve_stack
-    from sentiment.text.normalize import normalize_text
-    from training.data import load_manifest, split
-    from training.evaluate import scores
-
+    """int8 against fp32: CTC argmax per frame on real speech (full-size wav2vec2, random weights)."""
     wave = np.concatenate([load_audio(p) for p in sorted(REAL.glob("*.wav"))])
     fp32, int8 = (CTCTranscriber(w2v, device=device, precision=p) for p in ("fp32", "int8"))
     a, b = (t.frame_ids([wave], t._logits)[0] for t in (fp32, int8))
     row(f"int8 vs fp32: CTC argmax, {len(a)} frames of real speech", f"{(a == b).mean():.1%} of frames agree",
         "full-size wav2vec2-base, random weights", "")
-    config = resolve_stack("offline")
-    test = split(load_manifest(ROOT / "data" / "sentiment3.csv"), "test")
-    truth = [LABELS.index(e.label) for e in test]
-    head = load_head(config.head)
-    preds = {}
-    for precision in ("fp32", "int8"):
-        encoder = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers,
-                              name=config.encoder_name, precision=precision)
-        features = encoder.encode([normalize_text(e.text) for e in test])
-        preds[precision] = head.probabilities(features).argmax(1).numpy()
-    same = (preds["fp32"] == preds["int8"]).mean()
-    f1 = {k: scores(truth, v)["macro_f1"] for k, v in preds.items()}
-    row(f"int8 vs fp32: labels, sentiment3 test ({len(test)} texts)", f"{same:.1%} of labels agree",
-        f"macro-F1 fp32 {f1['fp32']:.3f}, int8 {f1['int8']:.3f}", f"real {config.encoder_name} + offline head")
+    # The real text encoders' int8 agreement: bench/int8_agreement.py (int8 is refused for them, docs/speed.md).
 
 
 def main() -> None:
