@@ -1,7 +1,7 @@
 """Which int8 keeps the offline stack's labels? The bundled all-mpnet-base-v2 and its head on sentiment3's
 test split: the fp32 ONNX export quantised (dynamic, weights int8 per channel; or weight-only
 int8 in blocks, MatMulNBits, which needs ``pip install onnx-ir``) with different layers left in
-fp32, each variant's label agreement with fp32, macro-F1 and encode time. Decides ``runtime.INT8_KEEPS``.
+fp32, each variant's label agreement with fp32, macro-F1 and encode time. Decides ``INT8_REFUSED`` in sentiment/runtime/plan.py.
 
     python bench/int8_agreement.py [--limit N]
 """

@@ -24,6 +24,7 @@ def resolved(stack, transcriber, precision, backend, device="cpu"):
         return err
 
 
+@pytest.mark.slow  # 60 combinations, each building its models (about a minute)
 @pytest.mark.parametrize("stack,transcriber,precision,backend", COMBINATIONS)
 def test_cpu_combination_builds_with_its_runtime_or_fails_at_once(stack, transcriber, precision, backend, tiny_ctc,
                                                                   tiny_bert, monkeypatch):
