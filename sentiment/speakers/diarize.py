@@ -1,0 +1,169 @@
+"""Who speaks when over a whole recording, in the way of pyannote's 3.x pipeline, small enough to read:
+
+1. segmentation (``segmentation.py``): local speakers in 10 s windows that overlap;
+2. one voice vector per (window, local speaker), from the speech where that speaker talks alone
+   (``embedding.py``);
+3. the vectors clustered (agglomerative, centroid linkage; cut at a distance, or at ``num_speakers``), so
+   that a local speaker becomes a recording-wide one; within a window, two local speakers never share one;
+4. the windows' activity laid back on the recording's frames, averaged where windows overlap, keeping at
+   each frame as many speakers as the windows counted there; then runs of frames become turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.optimize import linear_sum_assignment
+
+from sentiment.speakers.embedding import VoiceEncoder, load_voice_encoder
+from sentiment.speakers.segmentation import (FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
+                                             frame_to_seconds, load_segmentation)
+
+THRESHOLD = 0.5  # centroid distance between voice vectors above which voices differ (tuned: bench/diarization.py)
+MIN_EMBED_SECONDS = 0.6  # a local speaker with less clean speech in a window gets no vector there
+MIN_CLUSTER_SECONDS = 3.0  # a "speaker" heard for less, in all, joins the nearest larger one
+MIN_GAP, MIN_TURN = 0.3, 0.15  # seconds: gaps filled within one speaker's speech; shorter turns dropped
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    speaker: str  # S1, S2 ... in order of first appearance
+
+
+class Diarizer:
+    def __init__(self, segmentation: Segmentation | None = None, encoder: VoiceEncoder | None = None,
+                 step: float = 5.0, threshold: float = THRESHOLD):
+        self.segmentation = segmentation or load_segmentation()
+        self.encoder = encoder or load_voice_encoder()
+        self.step, self.threshold = step, threshold
+
+    def __call__(self, wave: np.ndarray, num_speakers: int | None = None) -> list[Turn]:
+        if num_speakers is not None and num_speakers < 1:
+            raise ValueError(f"num_speakers must be at least 1, not {num_speakers}")
+        wave = np.asarray(wave, np.float32)
+        windows = self.segmentation(wave, step=self.step)
+        keys, vectors, weights = [], [], []
+        for first in range(0, len(windows.starts), 16):  # a few windows' speech at a time: bounded memory
+            found, stretches = speech_per_local_speaker(wave, windows, range(first, first + 16))
+            keys += found
+            vectors.append(self.encoder.embed(stretches))
+            weights += [len(s) / SAMPLE_RATE for s in stretches]
+        if not keys:
+            return []
+        vectors, weights = np.concatenate(vectors), np.array(weights)
+        labels = cluster(vectors, weights, self.threshold, num_speakers)
+        assigned = assign(windows, keys, vectors, labels)
+        return turns(reconstruct(windows, assigned, labels.max() + 1))
+
+
+def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -> tuple[list, list[np.ndarray]]:
+    """(window, local speaker) pairs with enough speech of their own, in the windows ``which``, and that
+    speech's samples."""
+    frame_of_sample = np.clip((np.arange(WINDOW) - (FRAME_STEP * 5) // 6) // FRAME_STEP, 0, windows.frames - 1)
+    padded = np.pad(wave, (0, max(0, WINDOW - wave.size)))
+    keys, stretches = [], []
+    for w in which[:len(windows.starts) - which.start]:
+        start = windows.starts[w]
+        alone = windows.active[w] & (windows.active[w].sum(1, keepdims=True) == 1)
+        chunk = padded[start:start + WINDOW]
+        for k in range(alone.shape[1]):
+            if alone[:, k].sum() * FRAME_STEP / SAMPLE_RATE >= MIN_EMBED_SECONDS:
+                keys.append((w, k))
+                stretches.append(chunk[alone[frame_of_sample, k]])
+    return keys, stretches
+
+
+def cluster(vectors: np.ndarray, seconds: np.ndarray, threshold: float, num_speakers: int | None) -> np.ndarray:
+    """A speaker index (0, 1, ...) per vector. Clusters with under ``MIN_CLUSTER_SECONDS`` of speech in all
+    join the nearest larger one (a cough or a crosstalk is not a speaker), unless that would leave fewer
+    than ``num_speakers``."""
+    if len(vectors) == 1:
+        return np.zeros(1, int)
+    tree = linkage(vectors, method="centroid", metric="euclidean")
+    labels = fcluster(tree, num_speakers, "maxclust") if num_speakers else fcluster(tree, threshold, "distance")
+    labels = labels - 1
+    sizes = np.bincount(labels, weights=seconds)
+    large = np.flatnonzero(sizes >= MIN_CLUSTER_SECONDS)
+    if num_speakers and len(large) < num_speakers:
+        large = np.argsort(-sizes)[:num_speakers]
+    if len(large) == 0:
+        large = np.array([int(np.argmax(sizes))])
+    centroids = _centroids(vectors, labels, large)
+    nearest = large[np.argmax(vectors @ centroids.T, axis=1)]
+    labels = np.where(np.isin(labels, large), labels, nearest)
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def assign(windows: Windows, keys: list[tuple[int, int]], vectors: np.ndarray, labels: np.ndarray) -> dict:
+    """(window, local speaker) -> speaker: within each window the best one-to-one match of its local
+    speakers to the speakers' centroids (two voices heard at once are never one speaker)."""
+    centroids = _centroids(vectors, labels, np.arange(labels.max() + 1))
+    out = {}
+    for w in {w for w, _ in keys}:
+        rows = [i for i, key in enumerate(keys) if key[0] == w]
+        local, speakers = linear_sum_assignment(-(vectors[rows] @ centroids.T))
+        out.update({keys[rows[i]]: int(s) for i, s in zip(local, speakers)})
+    return out
+
+
+def reconstruct(windows: Windows, assigned: dict, n_speakers: int) -> np.ndarray:
+    """(recording frames, speakers) bool: where each speaker is active."""
+    offsets = np.round(windows.starts / FRAME_STEP).astype(int)
+    total = max(int(offsets[-1]) + windows.frames, 1)
+    score = np.zeros((total, n_speakers))
+    count = np.zeros(total)
+    covered = np.zeros(total)
+    for w, off in enumerate(offsets):
+        span = slice(off, off + windows.frames)
+        covered[span] += 1
+        count[span] += windows.active[w].sum(1)
+        for k in range(windows.active.shape[2]):
+            if (w, k) in assigned:
+                score[span, assigned[(w, k)]] += windows.active[w, :, k]
+    covered = np.maximum(covered, 1)
+    score, count = score / covered[:, None], np.round(count / covered).astype(int)
+    ranked = np.argsort(-score, axis=1)
+    active = np.zeros_like(score, dtype=bool)
+    for c in range(1, min(3, n_speakers) + 1):
+        rows = np.flatnonzero(count >= c)
+        keep = score[rows, ranked[rows, c - 1]] > 0
+        active[rows[keep], ranked[rows[keep], c - 1]] = True
+    last = int(np.ceil((windows.samples - FRAME_STEP) / FRAME_STEP))  # no turns in the padding
+    active[max(last, 0):] = False
+    return active
+
+
+def turns(active: np.ndarray) -> list[Turn]:
+    """Runs of active frames per speaker, gaps under ``MIN_GAP`` filled, turns under ``MIN_TURN`` dropped;
+    speakers named S1, S2 ... by first appearance."""
+    found = []
+    for k in range(active.shape[1]):
+        runs = _runs(active[:, k])
+        merged: list[list[float]] = []
+        for a, b in runs:
+            start, end = frame_to_seconds(a) - FRAME_STEP / SAMPLE_RATE / 2, frame_to_seconds(b) - FRAME_STEP / SAMPLE_RATE / 2
+            if merged and start - merged[-1][1] < MIN_GAP:
+                merged[-1][1] = end
+            else:
+                merged.append([max(0.0, start), end])
+        found += [(round(a, 3), round(b, 3), k) for a, b in merged if b - a >= MIN_TURN]
+    found.sort()
+    names: dict[int, str] = {}
+    for _, _, k in found:
+        names.setdefault(k, f"S{len(names) + 1}")
+    return [Turn(a, b, names[k]) for a, b, k in found]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) frame indexes of the True runs."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def _centroids(vectors: np.ndarray, labels: np.ndarray, which: np.ndarray) -> np.ndarray:
+    means = np.stack([vectors[labels == k].mean(0) for k in which])
+    return means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-8)
