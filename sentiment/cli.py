@@ -14,7 +14,7 @@ from sentiment.labels import LABELS
 from sentiment.logs import setup_logging
 from sentiment.batch.rows import append_partial, check_output, read_done, write_rows
 from sentiment.result import to_row
-from sentiment.registry import add_model_options, model_options
+from sentiment.registry import SPEAKERS, add_model_options, model_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
     pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
+    who = pred.add_argument_group("speakers")
+    who.add_argument("--speakers", choices=SPEAKERS, default="auto", help="auto (default): recordings over 15 s "
+                     "are cut into sentences, each with its speaker (S1, S2 ...), and each speaker gets a summary; "
+                     "off: no diarization (faster)")
+    who.add_argument("--num-speakers", type=int, metavar="N", help="how many speakers there are, when you know "
+                     "(default: counted)")
     pred.set_defaults(run=_predict)
     info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
     info.set_defaults(run=_info)
@@ -117,15 +123,22 @@ def _run(args, files: list[str]):
         return
     if args.engine == "ray":
         from sentiment.batch.ray_engine import predict_on_ray
-        yield from predict_on_ray(files, model_options(args), address=args.address, workers=args.workers,
+        yield from predict_on_ray(files, _options(args), address=args.address, workers=args.workers,
                                   batch_size=args.batch_size, gpus_per_worker=args.gpus_per_worker,
                                   max_seconds=args.max_seconds)
         return
     from sentiment.pipeline import load_pipeline
-    pipe = load_pipeline(max_seconds=args.max_seconds, **model_options(args))
+    pipe = load_pipeline(max_seconds=args.max_seconds, **_options(args))
     for b in range(0, len(files), args.batch_size):
         batch = files[b:b + args.batch_size]
         yield [to_row(path, result) for path, result in zip(batch, pipe.predict(batch, return_errors=True))]
+
+
+def _options(args) -> dict:
+    """``load_pipeline``'s options from the command line: the models and the speakers."""
+    if args.num_speakers is not None and args.speakers == "off":
+        raise ValueError("--num-speakers needs diarization: leave out --speakers off")
+    return {**model_options(args), "speakers": args.speakers, "num_speakers": args.num_speakers}
 
 
 def collect_inputs(inputs: list[str]) -> list[str]:
@@ -154,5 +167,18 @@ def collect_inputs(inputs: list[str]) -> list[str]:
 def _text(row: dict) -> str:
     if "error" in row:
         return f"{row['path']}: ERROR {row['error']}"
-    scores = "  ".join(f"{name} {row['confidences'][name]:.2f}" for name in LABELS)
-    return f"{row['path']}: {row['label']}  ({scores})\n    {row['transcript']}"
+    lines = [f"{row['path']}: {row['label']}  ({_scores(row['confidences'])})"]
+    for who in row.get("speakers") or []:
+        lines.append(f"    {who['speaker']}: {who['label']}  ({_scores(who['confidences'])})  "
+                     f"{who['seconds']:.1f} s, {who['share']:.0%} of the recording")
+    segments = row.get("segments") or []
+    if len(segments) > 1:
+        lines += [f"    {s['start']:7.1f}-{s['end']:<7.1f} {s.get('speaker') or '':3} {s['label']:8} "
+                  f"{s['confidences'][s['label']]:.2f}  {s['text']}" for s in segments]
+    else:
+        lines.append(f"    {row['transcript']}")
+    return "\n".join(lines)
+
+
+def _scores(confidences: dict) -> str:
+    return "  ".join(f"{name} {confidences[name]:.2f}" for name in LABELS)

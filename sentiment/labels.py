@@ -10,3 +10,9 @@ def label_id(name: str) -> int:
     if key not in LABEL_TO_ID:
         raise ValueError(f"Unknown label {name!r}; expected one of {', '.join(LABELS)}")
     return LABEL_TO_ID[key]
+
+
+def label_of(probs) -> tuple[str, dict[str, float]]:
+    """The label with the highest probability, and every label's probability (rounded), in LABELS order."""
+    values = [float(p) for p in probs]
+    return LABELS[max(range(len(values)), key=values.__getitem__)], {n: round(p, 6) for n, p in zip(LABELS, values)}

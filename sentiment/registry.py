@@ -28,6 +28,8 @@ POOLINGS = ("mean", "cls", "pooler")
 PRECISIONS = ("auto", "fp32", "int8", "bf16", "fp16")
 BACKENDS = ("auto", "torch", "onnx")  # for wav2vec2 and the encoder; Whisper always runs on CTranslate2
 
+SPEAKERS = ("auto", "off")  # diarization: auto = recordings long enough to have segments
+
 STACK_DEFAULTS = {
     # asr_model None: the transcriber kind's default. pooling, layers: the head's, chosen on dev (the data a
     # stack is trained on is training's business: training/run.py).

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from sentiment.errors import message
 from sentiment.labels import LABELS
-from sentiment.summary import Summary
+from sentiment.summary import Speaker, Summary
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Segment:
     text: str
     label: str
     confidences: dict[str, float]
+    speaker: str | None = None  # S1, S2 ... when the recording was diarized, else None
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Prediction:
     # whole of it), so that the summary's indexes always point into this list. Text input: none.
     segments: list[Segment] = field(default_factory=list)
     summary: Summary | None = None  # audio only
+    speakers: list[Speaker] = field(default_factory=list)  # per speaker, when the recording was diarized
     duration: float | None = None  # seconds of audio; None for text input
     models: dict[str, str] = field(default_factory=dict)  # stack, each model and each model's runtime
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -69,7 +71,7 @@ def unflatten(cells: dict) -> dict:
                    if cells.get(f"confidences.{name}") not in (None, "")}
     if confidences:
         row["confidences"] = confidences
-    for k in ("segments", "summary", "models", "timings"):
+    for k in ("segments", "summary", "speakers", "models", "timings"):
         if isinstance(row.get(k), str):
             row[k] = json.loads(row[k])
     if "duration" in row:

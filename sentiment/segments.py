@@ -1,9 +1,14 @@
-"""The segments of a long recording: the transcriber's own (Whisper), or timed words grouped at pauses
-(CTC): a new segment at each pause, or when one grows too long."""
+"""The segments of a long recording: one sentence of one speaker each. With timed words (Whisper's word
+timestamps, CTC's words), a segment ends at a sentence end, at a change of speaker, at a pause in text that
+has no punctuation (CTC), or when it grows too long; without them (a transcriber that gives only timed
+phrases), the phrases are joined into sentences."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
 
 from sentiment.transcribers.transcript import Transcript, Word
 
@@ -13,17 +18,23 @@ class Span:
     start: float
     end: float
     text: str
+    speaker: str | None = None  # S1, S2 ... when the recording was diarized
 
     @property
     def n_words(self) -> int:
         return len(self.text.split())
 
 
-def split_transcript(transcript: Transcript, pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:
-    """Whisper's phrases, joined into sentences; otherwise ``split_words``."""
-    if transcript.phrases:
-        return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
-    return split_words(transcript.words, pause, max_seconds)
+def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float = 0.8,
+                     max_seconds: float = 15.0) -> list[Span]:
+    """Sentences of one speaker each from the timed words (``turns``: the diarizer's, may be empty);
+    without words, the transcriber's phrases joined into sentences."""
+    if transcript.words:
+        punctuated = any(ends_sentence(w.text) for w in transcript.words)
+        spans = split_words(transcript.words, speakers_of(transcript.words, turns),
+                            None if punctuated else pause, max_seconds)
+        return [within_turns(s, turns) for s in spans] if turns else spans
+    return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
 
 
 def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
@@ -33,7 +44,7 @@ def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
     out: list[Span] = []
     for span in spans:
         last = out[-1] if out else None
-        if last and not last.text.rstrip().endswith(_SENTENCE_ENDS) and span.end - last.start <= max_seconds:
+        if last and not ends_sentence((last.text.split() or [''])[-1]) and span.end - last.start <= max_seconds:
             out[-1] = Span(last.start, span.end, f"{last.text} {span.text}")
         else:
             out.append(span)
@@ -41,14 +52,75 @@ def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
 
 
 _SENTENCE_ENDS = (".", "!", "?", "…", '."', '!"', '?"')
+# Words whose full stop does not end a sentence ("Mr. John Dashwood"), and initials ("J. Smith").
+_ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "jr.", "sr.", "vs.", "mt.", "e.g.", "i.e."}
 
 
-def split_words(words: list[Word], pause: float = 0.8, max_seconds: float = 15.0) -> list[Span]:
-    """Consecutive words, cut where the silence between two words reaches ``pause`` seconds or
-    where adding a word would make the span longer than ``max_seconds``."""
-    groups: list[list[Word]] = []
-    for word in words:
-        if not groups or word.start - groups[-1][-1].end >= pause or word.end - groups[-1][0].start > max_seconds:
+def ends_sentence(word: str) -> bool:
+    word = word.strip()
+    if word.lower() in _ABBREVIATIONS or (len(word) == 2 and word[0].isupper() and word[1] == "."):
+        return False
+    return word.endswith(_SENTENCE_ENDS)
+
+
+def split_words(words: Sequence[Word], speakers: Sequence[str | None] = (), pause: float | None = 0.8,
+                max_seconds: float = 15.0) -> list[Span]:
+    """Consecutive words, cut after a sentence end, where the speaker changes, where the silence between two
+    words reaches ``pause`` seconds (None: never) or where a word would make the span longer than
+    ``max_seconds``."""
+    speakers = list(speakers) or [None] * len(words)
+    groups: list[list[int]] = []
+    for i, word in enumerate(words):
+        last = words[groups[-1][-1]] if groups else None
+        if (last is None or ends_sentence(last.text) or speakers[i] != speakers[i - 1]
+                or (pause is not None and word.start - last.end >= pause)
+                or word.end - words[groups[-1][0]].start > max_seconds):
             groups.append([])
-        groups[-1].append(word)
-    return [Span(g[0].start, g[-1].end, " ".join(w.text for w in g)) for g in groups]
+        groups[-1].append(i)
+    return [Span(words[g[0]].start, words[g[-1]].end, " ".join(words[i].text.strip() for i in g), speakers[g[0]])
+            for g in groups]
+
+
+def within_turns(span: Span, turns: Sequence) -> Span:
+    """A sentence's times kept inside its speaker's turns: a last word's time often runs on into the next
+    speaker's first words."""
+    mine = [t for t in turns if t.speaker == span.speaker and t.end > span.start and t.start < span.end]
+    if not mine:
+        return span
+    start, end = max(span.start, min(t.start for t in mine)), min(span.end, max(t.end for t in mine))
+    return Span(start, end, span.text, span.speaker) if end > start else span
+
+
+def speakers_of(words: Sequence[Word], turns: Sequence) -> list[str | None]:
+    """Each word's speaker: the turn that overlaps it most, else the nearest (anything with ``start``,
+    ``end`` and ``speaker``). A speaker's run of words too short to be a sentence of its own (under
+    ``MIN_RUN`` seconds and not a whole sentence) inside a sentence goes to its neighbour: the diarizer's
+    boundaries are a few frames off, and one stray word must not cut a sentence in two."""
+    if not turns:
+        return [None] * len(words)
+    names = sorted({t.speaker for t in turns})
+    starts, ends = np.array([t.start for t in turns]), np.array([t.end for t in turns])
+    who = np.array([names.index(t.speaker) for t in turns])
+    out = []
+    for w in words:
+        overlap = np.bincount(who, np.clip(np.minimum(w.end, ends) - np.maximum(w.start, starts), 0, None),
+                              len(names))
+        nearest = who[np.argmin(np.maximum(starts - w.end, w.start - ends))]
+        out.append(names[int(np.argmax(overlap)) if overlap.max() > 0 else nearest])
+    ended = [ends_sentence(w.text) for w in words]
+    runs = _runs(out)
+    for a, b in runs if len(runs) > 1 else []:
+        starts_sentence = a == 0 or ended[a - 1]
+        if words[b - 1].end - words[a].start < MIN_RUN and not (starts_sentence and ended[b - 1]):
+            take = out[b] if starts_sentence and b < len(out) else out[a - 1] if a else out[b]
+            out[a:b] = [take] * (b - a)  # the rest of its sentence's speaker
+    return out
+
+
+MIN_RUN = 0.6  # seconds
+
+
+def _runs(values: list) -> list[tuple[int, int]]:
+    """[start, end) of each run of equal values."""
+    cuts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]] + [len(values)]
+    return list(zip(cuts[:-1], cuts[1:]))

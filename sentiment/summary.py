@@ -1,5 +1,6 @@
 """A recording's sentiment over time, in a few numbers: the share of speaking time and of segments per
-label, and the most negative and most positive segment (what AssemblyAI and Speechmatics report).
+label, and the most negative and most positive segment (what AssemblyAI and Speechmatics report); and the
+same per speaker, with each speaker's overall label.
 
 One function for every path: the file path and the live stream both summarise their labelled segments
 here, so that the same audio gives the same summary whichever way it came in.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from sentiment.labels import LABELS
+from sentiment.labels import LABELS, label_of
 
 
 @dataclass
@@ -38,3 +39,33 @@ def summarize(segments: Sequence) -> Summary:
                    segments={k: round(v / n, 4) if n else 0.0 for k, v in counts.items()},
                    counts=counts, seconds=round(seconds, 3),
                    most_negative=strongest("Negative"), most_positive=strongest("Positive"))
+
+
+@dataclass
+class Speaker:
+    speaker: str  # S1, S2 ... in order of first appearance
+    seconds: float  # speaking time: the total duration of the speaker's segments
+    share: float  # of the recording's duration
+    label: str  # overall, as for the whole recording: the word-weighted mean of the segments' probabilities
+    confidences: dict[str, float]
+    summary: Summary  # of the speaker's segments; its indexes point into the recording's segments
+
+
+def overall(segments: Sequence) -> tuple[str, dict[str, float]]:
+    """The label and confidences of several segments: their probabilities' mean, weighted by words."""
+    weights = [max(1, len(s.text.split())) for s in segments]
+    total = sum(weights)
+    return label_of([sum(w * s.confidences[name] for w, s in zip(weights, segments)) / total for name in LABELS])
+
+
+def per_speaker(segments: Sequence, duration: float) -> list[Speaker]:
+    """One entry per speaker named in the segments, in order of first appearance; none if no segment has one."""
+    out = []
+    for name in dict.fromkeys(s.speaker for s in segments if getattr(s, "speaker", None)):
+        mine = [i for i, s in enumerate(segments) if s.speaker == name]
+        summary = summarize([segments[i] for i in mine])
+        summary.most_negative, summary.most_positive = (None if k is None else mine[k]
+                                                        for k in (summary.most_negative, summary.most_positive))
+        out.append(Speaker(name, summary.seconds, round(summary.seconds / duration, 4) if duration else 0.0,
+                           *overall([segments[i] for i in mine]), summary))
+    return out

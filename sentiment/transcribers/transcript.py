@@ -26,8 +26,8 @@ class Phrase:
 @dataclass
 class Transcript:
     text: str
-    words: list[Word] = field(default_factory=list)  # CTC: every word, timed
-    phrases: list[Phrase] = field(default_factory=list)  # Whisper: timed segments, no word timings
+    words: list[Word] = field(default_factory=list)  # every word, timed (CTC; Whisper with word timestamps)
+    phrases: list[Phrase] = field(default_factory=list)  # Whisper's timed segments
 
 
 class Transcriber(Protocol):

@@ -14,7 +14,8 @@ and with noise at 15 dB SNR (``python bench/whisper_options.py``; the table is i
 - segment timestamps kept: Whisper's own timed segments become the sentiment segments of long recordings
   (joined into sentences, ``segments.py``); without them, WER on the real recordings rose from 0.050 to
   0.075, for 3 % less time.
-- no word timestamps: about 1 % more time here, and nothing uses them.
+- word timestamps on: a long recording's segments are its sentences, cut at the words' times, and each word
+  gets its speaker from the diarizer (``segments.py``); their cost is in docs/speakers.md.
 - Silero VAD (``vad_filter``) only for recordings over 30 s (more than one Whisper window), where it skips
   long silences and cuts at pauses; on the clips it changed no WER figure.
 """
@@ -32,12 +33,12 @@ from sentiment.runtime import bundled
 from sentiment.runtime.plan import Runtime, plan
 from sentiment.audio import SAMPLE_RATE
 from sentiment.errors import ModelUnavailableError
-from sentiment.transcribers.transcript import Phrase, Transcript
+from sentiment.transcribers.transcript import Phrase, Transcript, Word
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
 DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temperature=0.0,
-                condition_on_previous_text=False, without_timestamps=False, word_timestamps=False)
+                condition_on_previous_text=False, without_timestamps=False, word_timestamps=True)
 
 
 class WhisperTranscriber:
@@ -71,8 +72,29 @@ class WhisperTranscriber:
     def _one(self, wave: np.ndarray) -> Transcript:
         long = wave.size > VAD_OVER_SECONDS * SAMPLE_RATE
         segments, _ = self.model.transcribe(wave, **{"vad_filter": long, **self.decoding})
-        phrases = [Phrase(s.text.strip(), round(s.start, 3), round(s.end, 3)) for s in segments if s.text.strip()]
-        return Transcript(" ".join(p.text for p in phrases), phrases=phrases)
+        segments = [s for s in segments if s.text.strip()]
+        phrases = [Phrase(s.text.strip(), round(s.start, 3), round(s.end, 3)) for s in segments]
+        words = [Word(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or []) if w.word.strip()]
+        return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
+
+
+def tighten(words: list[Word], wave: np.ndarray, hop: int = 160) -> list[Word]:
+    """Whisper's word times, shrunk to the sound: its last word before a pause often runs on to the next
+    word's start (0.5 s and more), which would put a sentence's end in the pause. Each word keeps only the
+    stretch from its first to its last 10 ms frame louder than the recording's speech level allows for
+    silence (35 dB under its loud frames, 10 dB over its quiet ones); a word with no such frame is kept."""
+    if not words or wave.size < hop:
+        return words
+    level = 10 * np.log10(np.mean(wave[: wave.size // hop * hop].reshape(-1, hop) ** 2, axis=1) + 1e-10)
+    loud = level > max(np.percentile(level, 10) + 10, np.percentile(level, 95) - 35)
+    out = []
+    for w in words:
+        a, b = int(w.start * SAMPLE_RATE / hop), int(np.ceil(w.end * SAMPLE_RATE / hop))
+        frames = np.flatnonzero(loud[a:b])
+        start, end = (a + frames[0], a + frames[-1] + 1) if frames.size else (a, b)
+        out.append(Word(w.text, round(max(w.start, start * hop / SAMPLE_RATE), 3),
+                        round(min(w.end, end * hop / SAMPLE_RATE), 3)))
+    return out
 
 
 def resolve_model(model: str | None) -> tuple[str, str]:

@@ -1,0 +1,140 @@
+"""Speakers and sentences, measured (run by hand; needs ../shared): the offline pipeline on generated
+conversations (scripts/make_conversations.py), with pyannote.metrics as the judge.
+
+    python bench/speakers.py quality [--count 20] [--seed 0]   # DER, speaker count, sentence boundaries
+    python bench/speakers.py cost [--repeat 3]                  # a 2-minute conversation: with and without
+    python bench/speakers.py memory [--minutes 60]              # peak RSS of one long recording, own process
+
+quality: per conversation, the diarization error rate of the diarizer's turns against the reference RTTM
+(``DiarizationErrorRate(collar=...)``, overlaps scored; pyannote's collar is the whole width removed around
+each reference boundary, so 0.5 is NIST's ±0.25 s; both are printed), whether the number of speakers found
+is right, and the share of reference sentences that came back as a segment of their own (start and end
+within 0.3 s of the reference).
+cost: the whole offline pipeline on one 2-minute conversation, as the commit before ran it (``--speakers
+off``, Whisper without word timestamps: the baseline), with word timestamps only (sentences), and with
+both (the default); warm, the median of ``--repeat`` runs each, interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.make_conversations import SAMPLE_RATE, conversation, plan, write  # noqa: E402
+from sentiment import load_pipeline  # noqa: E402
+
+TOLERANCE = 0.3  # seconds, for a sentence's start and end
+
+
+def quality(count: int, seed: int) -> None:
+    import warnings
+
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    warnings.filterwarnings("ignore", message=".*'uem' was approximated")
+    pipe = load_pipeline("offline")
+    metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.5)}
+    right = found = total = 0
+    print("| conversation | speakers | found | minutes | DER (collar 0.25) | sentences own segment |\n|---|---|---|---|---|---|")
+    for i, spec in enumerate(plan(count, seed)):
+        wave, sentences = conversation(**spec)
+        turns = pipe.diarize(wave)
+        [transcript] = pipe.transcribe([wave])
+        spans = pipe.spans(transcript, wave.size / SAMPLE_RATE, turns)
+        ref, hyp = Annotation(), Annotation()
+        for s in sentences:
+            ref[Segment(s.start, s.end)] = s.speaker
+        for t in turns:
+            hyp[Segment(t.start, t.end)] = t.speaker
+        der = {c: m(ref, hyp) for c, m in metrics.items()}
+        n_ref, n_hyp = len(ref.labels()), len(hyp.labels())
+        own = sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
+                  for s in sentences)
+        right, found, total = right + (n_ref == n_hyp), found + own, total + len(sentences)
+        print(f"| {i:02d} (seed {spec['seed']}) | {n_ref} | {n_hyp} | {wave.size / SAMPLE_RATE / 60:.1f} | "
+              f"{der[0.25]:.3f} | {own}/{len(sentences)} |", flush=True)
+    print(f"\nDER over all {count}: {abs(metrics[0.25]):.4f} (collar 0.25 = ±0.125 s), "
+          f"{abs(metrics[0.5]):.4f} (collar 0.5 = NIST's ±0.25 s)")
+    print(f"speaker count right: {right}/{count} = {right / count:.0%}")
+    print(f"reference sentences that are a segment of their own (±{TOLERANCE} s): {found}/{total} = {found / total:.1%}")
+
+
+def cost(repeat: int) -> None:
+    wave, _ = conversation(seed=424242, speakers=2, seconds=120.0)
+    base = load_pipeline("offline", speakers="off")
+    base.transcriber.decoding["word_timestamps"] = False
+    words = load_pipeline("offline", speakers="off")
+    full = load_pipeline("offline")
+    runs = {"baseline: --speakers off, no word timestamps": base, "sentences: word timestamps": words,
+            "default: word timestamps + speakers": full}
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for pipe in runs.values():
+        pipe((SAMPLE_RATE, wave))  # warm-up
+    for _ in range(repeat):
+        for name, pipe in runs.items():
+            t0 = time.perf_counter()
+            result = pipe((SAMPLE_RATE, wave))
+            times[name].append(time.perf_counter() - t0)
+    baseline = statistics.median(times[next(iter(runs))])
+    print(f"{wave.size / SAMPLE_RATE:.0f} s conversation, {repeat} runs each, median\n")
+    print("| pipeline | time | vs baseline |\n|---|---|---|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.2f} s | {statistics.median(values) / baseline:.2f}x |")
+    print(f"\nlast run: {len(result.segments)} segments, {len(result.speakers)} speakers, timings {result.timings}")
+
+
+PROBE = """
+import sys, time, soundfile as sf
+from pathlib import Path
+from sentiment import load_pipeline
+pipe = load_pipeline("offline", speakers=sys.argv[2], max_seconds=4 * 3600)
+t0 = time.perf_counter()
+r = pipe(sys.argv[1])
+hwm = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')][0].split()[1]
+print(f"{time.perf_counter() - t0:.0f}|{int(hwm) / 1024:.0f}|{len(r.segments)} segments, {len(r.speakers)} speakers")
+"""
+
+
+def memory(minutes: float) -> None:
+    pieces, seconds, seed = [], 0.0, 0
+    while seconds < minutes * 60:
+        wave, _ = conversation(seed=10_000 + seed, speakers=3, seconds=180.0)
+        pieces.append(wave)
+        seconds, seed = seconds + wave.size / SAMPLE_RATE, seed + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp), "long", np.concatenate(pieces)[: int(minutes * 60 * SAMPLE_RATE)], [])
+        print(f"| recording | speakers | time | peak RSS | output |\n|---|---|---|---|---|")
+        for speakers in ("off", "auto"):
+            out = subprocess.run([sys.executable, "-c", PROBE, str(path), speakers], capture_output=True, text=True,
+                                 cwd=ROOT)
+            if out.returncode:
+                raise SystemExit(out.stderr[-3000:])
+            took, rss, detail = out.stdout.strip().splitlines()[-1].split("|")
+            print(f"| {minutes:g} min | {speakers} | {took} s | {int(rss):,} MB | {detail} |", flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=("quality", "cost", "memory"))
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--minutes", type=float, default=60.0)
+    args = p.parse_args()
+    {"quality": lambda: quality(args.count, args.seed), "cost": lambda: cost(args.repeat),
+     "memory": lambda: memory(args.minutes)}[args.what]()
+
+
+if __name__ == "__main__":
+    main()
