@@ -76,7 +76,8 @@ def trim(wave: np.ndarray, floor_db: float = -40.0) -> np.ndarray:
 
 def conversation(seed: int, speakers: int = 2, seconds: float = 90.0, overlap: float = 0.15,
                  labels: dict[str, str] | None = None, voices: tuple[str, ...] | None = None):
-    """(wave, sentences): turns of 1-3 sentences by ``speakers`` voices until ``seconds`` are reached.
+    """(wave, sentences): turns of 1-3 sentences by ``speakers`` voices until ``seconds`` are reached; the
+    next voice is, with probability 0.6, the one that has spoken least so far, else any other.
     Pauses of 0.15-0.5 s inside a turn and 0.3-1.2 s between turns, except that a turn overlaps the one
     before by 0.2-0.8 s with probability ``overlap``. ``labels`` (voice -> label) restricts a voice to
     sentences of that label."""
@@ -86,8 +87,11 @@ def conversation(seed: int, speakers: int = 2, seconds: float = 90.0, overlap: f
     orders = {v: list(rng.permutation(len(pools[v]))) for v in chosen}
     gains = {v: 10 ** (rng.uniform(-3, 3) / 20) for v in chosen}
     placed, cursor, previous = [], 0.0, None
+    spoken = dict.fromkeys(chosen, 0.0)
     while cursor < seconds:
-        voice = str(rng.choice([v for v in chosen if v != previous])) if len(chosen) > 1 else chosen[0]
+        others = [v for v in chosen if v != previous] or chosen
+        # Mostly whoever has spoken least (everyone gets turns), sometimes anyone else.
+        voice = min(others, key=spoken.get) if rng.random() < 0.6 else str(rng.choice(others))
         for i in range(int(rng.integers(1, 4))):
             if not orders[voice]:
                 orders[voice] = list(rng.permutation(len(pools[voice])))
@@ -98,6 +102,7 @@ def conversation(seed: int, speakers: int = 2, seconds: float = 90.0, overlap: f
                 cursor += -rng.uniform(0.2, 0.8) if rng.random() < overlap else rng.uniform(0.3, 1.2)
             placed.append((round(cursor, 3), wave * gains[voice] * 0.1 / _rms(wave), voice, text, label))
             cursor += wave.size / SAMPLE_RATE
+            spoken[voice] += wave.size / SAMPLE_RATE
         previous = voice
     out = np.zeros(int((cursor + 0.5) * SAMPLE_RATE), np.float32)
     sentences = []

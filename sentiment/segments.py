@@ -107,13 +107,13 @@ def speakers_of(words: Sequence[Word], turns: Sequence) -> list[str | None]:
                               len(names))
         nearest = who[np.argmin(np.maximum(starts - w.end, w.start - ends))]
         out.append(names[int(np.argmax(overlap)) if overlap.max() > 0 else nearest])
-    ended = [ends_sentence(w.text) for w in words]
-    runs = _runs(out)
-    for a, b in runs if len(runs) > 1 else []:
-        starts_sentence = a == 0 or ended[a - 1]
-        if words[b - 1].end - words[a].start < MIN_RUN and not (starts_sentence and ended[b - 1]):
-            take = out[b] if starts_sentence and b < len(out) else out[a - 1] if a else out[b]
-            out[a:b] = [take] * (b - a)  # the rest of its sentence's speaker
+    sentence = np.cumsum([0] + [ends_sentence(w.text) for w in words[:-1]])  # each word's sentence number
+    runs = _runs(list(zip(sentence, out)))
+    for a, b in runs:
+        first, last = a == 0 or sentence[a - 1] != sentence[a], b == len(out) or sentence[b] != sentence[b - 1]
+        if words[b - 1].end - words[a].start < MIN_RUN and not (first and last):
+            take = out[b] if first else out[a - 1]  # the rest of its sentence's speaker
+            out[a:b] = [take] * (b - a)
     return out
 
 

@@ -84,8 +84,7 @@ def cluster(vectors: np.ndarray, seconds: np.ndarray, threshold: float, num_spea
     if len(vectors) == 1:
         return np.zeros(1, int)
     tree = linkage(vectors, method="centroid", metric="euclidean")
-    labels = fcluster(tree, num_speakers, "maxclust") if num_speakers else fcluster(tree, threshold, "distance")
-    labels = labels - 1
+    labels = _first_merges(tree, len(vectors), num_speakers) if num_speakers else fcluster(tree, threshold, "distance") - 1
     sizes = np.bincount(labels, weights=seconds)
     large = np.flatnonzero(sizes >= MIN_CLUSTER_SECONDS)
     if num_speakers and len(large) < num_speakers:
@@ -162,6 +161,20 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) frame indexes of the True runs."""
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
     return list(zip(edges[::2], edges[1::2]))
+
+
+def _first_merges(tree: np.ndarray, n: int, clusters: int) -> np.ndarray:
+    """The clusters left after the tree's first ``n - clusters`` merges (centroid linkage's heights can go
+    down as well as up, so cutting at a height, as fcluster's maxclust does, can miss the count)."""
+    parent = np.arange(n + len(tree))
+    for i, (a, b) in enumerate(tree[: max(0, n - clusters), :2].astype(int)):
+        parent[a] = parent[b] = n + i
+    roots = []
+    for x in range(n):
+        while parent[x] != x:
+            x = parent[x]
+        roots.append(x)
+    return np.unique(roots, return_inverse=True)[1]
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray, which: np.ndarray) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""Speakers: sentences of one speaker each, per-speaker summaries, the diarizer's steps on made-up data,
+and the bundled diarizer on generated conversations of ../shared's voices (pyannote.metrics judges)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import SR, shared_path
+from sentiment.errors import ModelUnavailableError
+from sentiment.labels import LABELS
+from sentiment.result import Segment
+from sentiment.runtime import bundled
+from sentiment.segments import split_transcript, speakers_of
+from sentiment.speakers.diarize import MIN_CLUSTER_SECONDS, Turn, cluster, turns
+from sentiment.speakers.segmentation import FRAME_STEP
+from sentiment.summary import per_speaker
+from sentiment.transcribers.transcript import Transcript, Word
+
+
+def words(*items):
+    return [Word(text, start, end) for text, start, end in items]
+
+
+def test_a_sentence_ends_at_its_full_stop_but_not_at_mr():
+    ws = words(("And", 0.0, 0.2), ("Mr.", 0.3, 0.5), ("Smith", 0.6, 0.9), ("came.", 1.0, 1.3),
+               ("He", 1.8, 1.9), ("left!", 2.0, 2.4), ("J.", 2.9, 3.0), ("Doe", 3.1, 3.3), ("stayed.", 3.4, 3.9))
+    spans = split_transcript(Transcript("", words=ws))
+    assert [s.text for s in spans] == ["And Mr. Smith came.", "He left!", "J. Doe stayed."]
+    assert [(s.start, s.end) for s in spans] == [(0.0, 1.3), (1.8, 2.4), (2.9, 3.9)]
+
+
+def test_a_sentence_never_spans_two_speakers():
+    ws = words(("I", 0.0, 0.2), ("agree", 0.3, 0.8), ("completely", 0.9, 1.6), ("no", 1.7, 2.0),
+               ("way", 2.1, 2.5), ("that", 2.6, 2.9), ("works.", 3.0, 3.5))
+    turns_ = [Turn(0.0, 1.65, "S1"), Turn(1.65, 3.6, "S2")]
+    spans = split_transcript(Transcript("", words=ws), turns_)
+    assert [(s.text, s.speaker) for s in spans] == [("I agree completely", "S1"), ("no way that works.", "S2")]
+    assert spans[0].end <= 1.65  # the sentence's time kept inside its speaker's turn
+
+
+def test_a_stray_word_at_a_turn_edge_stays_with_its_sentence():
+    """The diarizer's boundary a little late: "Really", inside S1's turn, must not become a sentence of S1."""
+    ws = words(("That", 0.0, 0.3), ("was", 0.4, 0.6), ("fine.", 0.7, 1.1), ("Really", 1.5, 1.8),
+               ("great", 1.85, 2.1), ("work", 2.15, 2.5), ("there.", 2.6, 3.1), ("No.", 3.5, 3.8))
+    turns_ = [Turn(0.0, 1.95, "S1"), Turn(1.95, 3.2, "S2"), Turn(3.4, 3.9, "S1")]
+    assert speakers_of(ws, turns_) == ["S1"] * 3 + ["S2"] * 4 + ["S1"]  # "No." is a whole sentence: kept
+    spans = split_transcript(Transcript("", words=ws), turns_)
+    assert [(s.text, s.speaker) for s in spans] == [
+        ("That was fine.", "S1"), ("Really great work there.", "S2"), ("No.", "S1")]
+
+
+def test_each_speaker_gets_a_summary_that_points_into_the_recording():
+    def seg(start, end, text, label, speaker, p=0.8):
+        rest = (1 - p) / 2
+        return Segment(start, end, text, label, {n: p if n == label else rest for n in LABELS}, speaker)
+
+    segments = [seg(0, 4, "this is awful", "Negative", "S1", 0.9), seg(4, 8, "glad to help you", "Positive", "S2"),
+                seg(8, 10, "still broken", "Negative", "S1", 0.7), seg(10, 20, "we will fix it today", "Positive",
+                                                                        "S2", 0.95)]
+    s1, s2 = per_speaker(segments, duration=25.0)
+    assert (s1.speaker, s1.label, s1.seconds, s1.share) == ("S1", "Negative", 6.0, 0.24)
+    assert (s2.speaker, s2.label, s2.seconds, s2.share) == ("S2", "Positive", 14.0, 0.56)
+    assert s1.summary.counts == {"Negative": 2, "Neutral": 0, "Positive": 0}
+    assert (s1.summary.most_negative, s2.summary.most_positive) == (0, 3)  # indexes into all four segments
+    assert sum(s1.confidences.values()) == pytest.approx(1.0)
+    assert per_speaker([Segment(0, 1, "x", "Neutral", {n: 1 / 3 for n in LABELS})], 1.0) == []  # not diarized
+
+
+def test_turns_come_from_frames_with_gaps_filled_and_names_by_first_appearance():
+    active = np.zeros((600, 2), bool)
+    active[300:400, 0] = True  # speaker index 0 speaks second: it is S2
+    active[100:200, 1] = True
+    active[205:250, 1] = True  # a gap of 5 frames (84 ms): filled
+    active[500:503, 1] = True  # 3 frames (51 ms): too short to be a turn
+    found = turns(active)
+    assert [t.speaker for t in found] == ["S1", "S2"]
+    frame = FRAME_STEP / SR
+    assert found[0].start == pytest.approx(100 * frame + 0.011, abs=0.02)
+    assert found[0].end == pytest.approx(250 * frame + 0.011, abs=0.02)
+
+
+def test_clustering_counts_voices_and_obeys_a_given_number():
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((3, 256))
+    vectors = np.concatenate([c + 0.25 * rng.standard_normal((8, 256)) for c in centres])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    seconds = np.full(len(vectors), 5.0)
+    labels = cluster(vectors, seconds, threshold=0.5, num_speakers=None)
+    assert len(set(labels)) == 3 and all(len(set(labels[i * 8:(i + 1) * 8])) == 1 for i in range(3))
+    assert len(set(cluster(vectors, seconds, 0.5, num_speakers=2))) == 2
+    short = seconds.copy()
+    short[16:] = MIN_CLUSTER_SECONDS / 10  # the third voice heard for under MIN_CLUSTER_SECONDS in all
+    assert len(set(cluster(vectors, short, 0.5, None))) == 2
+
+
+def test_bundled_diarization_models_are_checked(tmp_path):
+    assert bundled.sha256(bundled.segmentation()) == bundled.SEGMENTATION.sha256
+    assert bundled.sha256(bundled.voice_encoder()) == bundled.VOICE_ENCODER.sha256
+    copy = tmp_path / bundled.SEGMENTATION.weights
+    copy.write_bytes(bundled.segmentation().read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelUnavailableError, match="not the published pyannote/segmentation-3.0"):
+        bundled.verify(tmp_path, bundled.SEGMENTATION)
+
+
+@pytest.fixture(scope="module")
+def diarizer():
+    from sentiment.speakers.diarize import Diarizer
+    return Diarizer()
+
+
+@pytest.mark.parametrize("seed,speakers", [(101, 2), (102, 3)])
+def test_generated_conversations_are_diarized(diarizer, seed, speakers):
+    from pyannote.core import Annotation, Segment as Span
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from scripts.make_conversations import conversation
+    shared_path("data", "speech", "tts", "manifest.csv")
+    wave, sentences = conversation(seed=seed, speakers=speakers, seconds=60.0)
+    found = diarizer(wave)
+    ref, hyp = Annotation(), Annotation()
+    for s in sentences:
+        ref[Span(s.start, s.end)] = s.speaker
+    for t in found:
+        hyp[Span(t.start, t.end)] = t.speaker
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        der = DiarizationErrorRate(collar=0.25)(ref, hyp)
+    assert len(hyp.labels()) == speakers and der <= 0.15, der  # bench/speakers.py: about 0.03 on 20
+    assert [t.speaker for t in found][0] == "S1"
+    assert len({t.speaker for t in diarizer(wave, num_speakers=speakers + 1)}) == speakers + 1
+
+
+def test_silence_has_no_speakers(diarizer):
+    assert diarizer(np.zeros(20 * SR, np.float32)) == []
