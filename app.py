@@ -19,11 +19,11 @@ import gradio as gr
 import sentiment
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
-from sentiment.registry import add_model_options, model_options
+from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
 from sentiment.stacks import EXAMPLES_DIR
 from ui.evaluation import evaluation_tab
 from ui.live import live_tab
-from ui.page import handlers
+from ui.page import SEGMENT_COLUMNS, handlers
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
@@ -57,8 +57,8 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                                              f"{pipe.models['encoder']})")
             timeline = gr.Plot(label="Sentiment over time", visible=False, elem_id="timeline")
             summary_box = gr.Markdown(visible=False, elem_id="summary")
-            segments = gr.Dataframe(headers=["start (s)", "end (s)", "text", "label", "confidence"],
-                                    label="Segments", visible=False, interactive=False, wrap=True)
+            segments = gr.Dataframe(headers=SEGMENT_COLUMNS, label="Segments", visible=False, interactive=False,
+                                    wrap=True, elem_id="segments", column_widths=["8%", "9%", "9%", "10%", "10%", "54%"])
             button.click(analyse, audio, [label, transcript, timeline, summary_box, segments, stack_info],
                          api_visibility="private")
         with gr.Tab("Live", elem_id="live"):
@@ -94,9 +94,10 @@ def main(argv=None) -> None:
                    f"(default {MAX_SECONDS:.0f})")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start, and the libraries' progress bars")
     add_model_options(p)
+    add_speaker_options(p)
     args = p.parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO, fmt="%(asctime)s %(name)s %(message)s")
-    pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args))
+    pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args), **speaker_options(args))
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
     launch(build_app(pipe), host=args.host, port=args.port, share=args.share, concurrency=args.concurrency)
 

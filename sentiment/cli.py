@@ -14,7 +14,7 @@ from sentiment.labels import LABELS
 from sentiment.logs import setup_logging
 from sentiment.batch.rows import append_partial, check_output, read_done, write_rows
 from sentiment.result import to_row
-from sentiment.registry import SPEAKERS, add_model_options, model_options
+from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -56,12 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
     pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
-    who = pred.add_argument_group("speakers")
-    who.add_argument("--speakers", choices=SPEAKERS, default="auto", help="auto (default): recordings over 15 s "
-                     "are cut into sentences, each with its speaker (S1, S2 ...), and each speaker gets a summary; "
-                     "off: no diarization (faster)")
-    who.add_argument("--num-speakers", type=int, metavar="N", help="how many speakers there are, when you know "
-                     "(default: counted)")
+    add_speaker_options(pred)
     pred.set_defaults(run=_predict)
     info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
     info.set_defaults(run=_info)
@@ -136,9 +131,7 @@ def _run(args, files: list[str]):
 
 def _options(args) -> dict:
     """``load_pipeline``'s options from the command line: the models and the speakers."""
-    if args.num_speakers is not None and args.speakers == "off":
-        raise ValueError("--num-speakers needs diarization: leave out --speakers off")
-    return {**model_options(args), "speakers": args.speakers, "num_speakers": args.num_speakers}
+    return {**model_options(args), **speaker_options(args)}
 
 
 def collect_inputs(inputs: list[str]) -> list[str]:

@@ -6,7 +6,8 @@ VAD that faster-whisper ships over that pending audio (a few seconds: cheap), an
 followed by a pause of ``pause`` seconds, or cut by the VAD at ``max_utterance``. A closed utterance is
 transcribed once, on its own audio only, and labelled by ``SentimentPipeline.label_spans``: the same
 step the file path uses, so that the summary of a stream and of the same audio uploaded agree up to
-where the utterance boundaries fall.
+where the utterance boundaries fall. When the pipeline diarizes, each utterance also gets a speaker, online
+(``speakers/online.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 from sentiment.audio import SAMPLE_RATE, resample, to_mono
 from sentiment.pipeline import Segment, SentimentPipeline, overall
 from sentiment.segments import Span
-from sentiment.summary import Summary, summarize
+from sentiment.speakers.online import SpeakerTracker
+from sentiment.summary import Speaker, Summary, per_speaker, summarize
 
 
 @dataclass
@@ -35,6 +37,7 @@ class LiveSession:
     busy: float = 0.0  # seconds spent computing
     started: float | None = None  # wall clock of the first chunk
     finished: bool = False
+    speakers: SpeakerTracker | None = None  # each utterance's speaker, online (when the pipeline diarizes)
     # A stream's chunks may be handled by two threads at once when the machine falls behind (Gradio sends
     # each chunk as it comes): audio is appended under one lock, and one thread at a time closes utterances,
     # so that no chunk is lost while another is being transcribed.
@@ -77,6 +80,9 @@ class LiveSession:
     def summary(self) -> Summary:
         return summarize(self.utterances)
 
+    def per_speaker(self) -> list[Speaker]:
+        return per_speaker(self.utterances, self.received)
+
     def behind(self) -> float:
         """Seconds the stream's audio lags the wall clock: how far the machine is falling behind."""
         return 0.0 if self.started is None else max(0.0, time.monotonic() - self.started - self.received)
@@ -94,9 +100,15 @@ class LiveSession:
         pieces = [(max(0, a - pad), min(n, b + pad)) for a, b in done]
         # The pipeline's stages, as for a file: transcribe, cut into spans, label (times shifted into the stream).
         transcripts = pipe.transcribe([pending[a:b] for a, b in pieces])
-        spans = [Span(round(self.offset + (a + s.start * SAMPLE_RATE) / SAMPLE_RATE, 3),
-                      round(self.offset + a / SAMPLE_RATE + min(s.end, (b - a) / SAMPLE_RATE), 3), s.text)
-                 for (a, b), t in zip(pieces, transcripts) if t.text.strip() for s in pipe.spans(t, (b - a) / SAMPLE_RATE)]
+        if pipe.diarizer is not None and self.speakers is None:
+            self.speakers = SpeakerTracker(pipe.diarizer.encoder)
+        spans = []
+        for (a, b), t in zip(pieces, transcripts):
+            if t.text.strip():
+                who = self.speakers.assign(pending[a:b]) if self.speakers else None
+                spans += [Span(round(self.offset + (a + s.start * SAMPLE_RATE) / SAMPLE_RATE, 3),
+                               round(self.offset + a / SAMPLE_RATE + min(s.end, (b - a) / SAMPLE_RATE), 3),
+                               s.text, who) for s in pipe.spans(t, (b - a) / SAMPLE_RATE)]
         closed = pipe.label_spans(spans)
         self.utterances += closed
         if done:

@@ -74,3 +74,20 @@ def add_model_options(parser: argparse.ArgumentParser, options: tuple[str, ...] 
 def model_options(args: argparse.Namespace) -> dict:
     """The model options that ``add_model_options`` added, as keyword arguments for ``resolve_stack``."""
     return {name: getattr(args, name) for name in MODEL_OPTIONS if hasattr(args, name)}
+
+
+def add_speaker_options(parser: argparse.ArgumentParser) -> None:
+    """``--speakers`` and ``--num-speakers``, for the commands that analyse recordings (CLI, app)."""
+    g = parser.add_argument_group("speakers")
+    g.add_argument("--speakers", choices=SPEAKERS, default="auto", help="auto (default): recordings over 15 s are "
+                   "cut into sentences, each with its speaker (S1, S2 ...), and each speaker gets a summary; off: "
+                   "no diarization (faster)")
+    g.add_argument("--num-speakers", type=int, metavar="N", help="how many speakers there are, when you know "
+                   "(default: counted)")
+
+
+def speaker_options(args: argparse.Namespace) -> dict:
+    """What ``add_speaker_options`` added, as keyword arguments for ``load_pipeline``."""
+    if args.num_speakers is not None and args.speakers == "off":
+        raise ValueError("--num-speakers needs diarization: leave out --speakers off")
+    return {"speakers": args.speakers, "num_speakers": args.num_speakers}

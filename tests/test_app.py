@@ -18,6 +18,7 @@ from ui.evaluation import evaluation_view
 from ui.live import LiveSlots, live_view
 from sentiment.audio import load_audio
 from sentiment.labels import LABELS
+from sentiment.result import FIELDS
 from sentiment.text.normalize import normalize_text
 
 
@@ -46,8 +47,7 @@ def spoken_clip():
 def test_predict_a_spoken_clip(client):
     path, reference = spoken_clip()
     result = client.predict(handle_file(str(path)), api_name="/predict")
-    assert set(result) == {"transcript", "label", "confidences", "segments", "summary", "duration", "models",
-                           "timings"}
+    assert tuple(result) == FIELDS
     [segment] = result["segments"]  # a short clip is one segment, the whole of it, as the summary counts it
     assert result["summary"]["counts"][result["label"]] == 1 and segment["label"] == result["label"]
     assert all(result["summary"][pole] in (None, 0) for pole in ("most_negative", "most_positive"))
@@ -71,7 +71,10 @@ def test_a_long_recording_has_segments_and_a_summary(client, tmp_path):
     assert len(segments) >= 2 and sum(summary["counts"].values()) == len(segments)
     assert summary["seconds"] == pytest.approx(sum(s["end"] - s["start"] for s in segments), abs=0.01)
     assert sum(summary["speaking_time"].values()) == pytest.approx(1.0, abs=1e-3)
-    assert all(set(s) == {"start", "end", "text", "label", "confidences"} for s in segments)
+    assert all(set(s) == {"start", "end", "text", "label", "confidences", "speaker"} for s in segments)
+    [reader] = result["speakers"]  # one voice, one speaker
+    assert reader["speaker"] == "S1" and {s["speaker"] for s in segments} == {"S1"}
+    assert reader["summary"]["counts"] == summary["counts"] and 0.8 < reader["share"] <= 1.0
 
 
 @pytest.mark.parametrize("text,label", [("i love this it is wonderful and i am so happy", "Positive"),

@@ -39,7 +39,8 @@ def test_prediction_has_everything(pipe):
     assert set(result.timings) >= {"audio", "transcribe", "classify"}
     assert result.models["transcriber"].endswith("tiny-ctc0") and result.models["stack"] == "offline"
     d = result.to_dict()
-    assert set(d) == {"transcript", "label", "confidences", "segments", "summary", "duration", "models", "timings"}
+    assert set(d) == {"transcript", "label", "confidences", "segments", "summary", "speakers", "duration", "models",
+                      "timings"}
 
 
 def test_stages_compose_to_the_call(pipe):

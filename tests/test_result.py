@@ -8,21 +8,23 @@ import pytest
 from sentiment.batch.rows import read_rows, write_rows
 from sentiment.labels import LABELS
 from sentiment.result import FIELDS, FLAT_FIELDS, ROW_FIELDS, Prediction, Segment, to_row
-from sentiment.summary import summarize
+from sentiment.summary import per_speaker, summarize
 
 CONFIDENCES = {"Negative": 0.7, "Neutral": 0.2, "Positive": 0.1}
 
 
 def prediction() -> Prediction:
-    segments = [Segment(0.0, 2.5, "i did not like it", "Negative", CONFIDENCES),
-                Segment(2.5, 4.0, "the bus was late", "Neutral", {"Negative": 0.2, "Neutral": 0.7, "Positive": 0.1})]
+    segments = [Segment(0.0, 2.5, "i did not like it", "Negative", CONFIDENCES, "S1"),
+                Segment(2.5, 4.0, "the bus was late", "Neutral", {"Negative": 0.2, "Neutral": 0.7, "Positive": 0.1}, "S2")]
     return Prediction("i did not like it the bus was late", "Negative", CONFIDENCES, segments, summarize(segments),
-                      4.0, {"stack": "offline", "encoder_runtime": "onnx fp32 on cpu"}, {"transcribe": 0.5})
+                      per_speaker(segments, 4.0), 4.0, {"stack": "offline", "encoder_runtime": "onnx fp32 on cpu"},
+                      {"transcribe": 0.5})
 
 
 def test_the_api_dict_is_the_schema():
     d = prediction().to_dict()
     assert tuple(d) == FIELDS and json.loads(json.dumps(d)) == d  # JSON-ready, nothing else
+    assert [s["speaker"] for s in d["segments"]] == ["S1", "S2"] and d["speakers"][1]["summary"]["counts"]["Neutral"] == 1
     assert ROW_FIELDS == ("path", *FIELDS, "error")
 
 

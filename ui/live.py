@@ -41,8 +41,8 @@ class LiveSlots:
 
 def live_view(session: LiveSession, final: bool = False) -> tuple:
     """(running label, transcript markdown, status line) of a live session."""
-    rows = [f"`{u.start:6.1f}-{u.end:6.1f} s` **{u.label}** ({u.confidences[u.label]:.2f}) {u.text}"
-            for u in session.utterances]
+    rows = [f"`{u.start:6.1f}-{u.end:6.1f} s` {f'**{u.speaker}** ' if u.speaker else ''}**{u.label}** "
+            f"({u.confidences[u.label]:.2f}) {u.text}" for u in session.utterances]
     transcript = "  \n".join(rows) or "*(nothing yet: speak, then pause)*"
     now = session.overall()
     status = (f"{'Stopped' if final else 'Listening'}: {session.received:.1f} s heard, "
@@ -103,7 +103,8 @@ def build_live(pipe, mic, state, view: list, plot, summary, slots: LiveSlots | N
         several = len(session.utterances) > 1
         figure = plot_timeline(session.utterances, *_top(confidences)) if several else None
         return (session, confidences, text, status, gr.update(value=figure, visible=several),
-                summary_markdown(session.summary(), session.utterances) if session.utterances else "")
+                summary_markdown(session.summary(), session.utterances, session.per_speaker())
+                if session.utterances else "")
 
     outputs = [state, *view, plot, summary]
     mic.start_recording(start, None, outputs, concurrency_limit=None, api_visibility="private")

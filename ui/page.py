@@ -36,15 +36,35 @@ def stack_line(models: dict) -> str:
             f"→ head ({models['head']})")
 
 
-def summary_markdown(s, segments) -> str:
-    """The summary of a recording with several segments, for people: shares, counts, strongest segments."""
+SEGMENT_COLUMNS = ["speaker", "start (s)", "end (s)", "label", "confidence", "text"]  # the text last: it wraps
+
+
+def summary_markdown(s, segments, speakers=()) -> str:
+    """The summary of a recording with several segments, for people: shares, counts, strongest segments;
+    and a row per speaker."""
     lines = ["**Speaking time**: " + " · ".join(f"{k} {v:.0%}" for k, v in s.speaking_time.items()),
              "**Segments**: " + " · ".join(f"{k} {v}" for k, v in s.counts.items())]
     for name, i in (("Most negative", s.most_negative), ("Most positive", s.most_positive)):
         if i is not None:
             seg = segments[i]
             lines.append(f"**{name}** ({seg.start:.1f}-{seg.end:.1f} s, {seg.confidences[seg.label]:.2f}): {seg.text}")
-    return "  \n".join(lines)
+    text = "  \n".join(lines)
+    if speakers:
+        rows = [f"| **{p.speaker}** | {p.seconds:.0f} s ({p.share:.0%}) | {p.label} "
+                f"({p.confidences[p.label]:.2f}) | " + " · ".join(f"{k[:3]} {v}" for k, v in p.summary.counts.items())
+                + f" | {_strongest(segments, p.summary.most_negative)} | {_strongest(segments, p.summary.most_positive)} |"
+                for p in speakers]
+        text += ("\n\n| speaker | speaking time | overall | segments | most negative | most positive |\n"
+                 "|---|---|---|---|---|---|\n" + "\n".join(rows))
+    return text
+
+
+def _strongest(segments, i) -> str:
+    if i is None:
+        return "–"
+    seg = segments[i]
+    short = seg.text if len(seg.text) <= 60 else seg.text[:57] + "..."
+    return f"{seg.start:.0f} s: {short.replace('|', '/')}"
 
 
 def handlers(pipe):
@@ -52,13 +72,15 @@ def handlers(pipe):
 
     def analyse(audio):
         result = run(pipe, audio_path(audio))
-        segments = [[s.start, s.end, s.text, s.label, round(s.confidences[s.label], 3)] for s in result.segments]
+        segments = [[s.speaker or "", s.start, s.end, s.label, round(s.confidences[s.label], 3), s.text]
+                    for s in result.segments]
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
         several = len(result.segments) > 1
         figure = plot_timeline(result.segments, result.label, result.confidences[result.label],
                                result.duration) if several else None
         return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
-                gr.update(value=summary_markdown(result.summary, result.segments) if several else "", visible=several),
+                gr.update(value=summary_markdown(result.summary, result.segments, result.speakers) if several else "",
+                          visible=several),
                 gr.update(value=segments, visible=several),
                 f"{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
