@@ -1,12 +1,14 @@
 """Who speaks when over a whole recording, in the way of pyannote's 3.x pipeline, small enough to read:
 
 1. segmentation (``segmentation.py``): local speakers in 10 s windows that overlap;
-2. one voice vector per (window, local speaker), from the speech where that speaker talks alone
-   (``embedding.py``);
-3. the vectors clustered (agglomerative, centroid linkage; cut at a distance, or at ``num_speakers``), so
-   that a local speaker becomes a recording-wide one; within a window, two local speakers never share one;
-4. the windows' activity laid back on the recording's frames, averaged where windows overlap, keeping at
-   each frame as many speakers as the windows counted there; then runs of frames become turns.
+2. one voice vector per stretch of a local speaker talking alone (``embedding.py``): a stretch is a run of
+   its speech between pauses, not the local speaker's whole window, because with two similar voices the
+   segmentation model sometimes gives both to one local speaker, and one vector of the mix would send the
+   whole window to one side (docs/speakers.md);
+3. the vectors clustered (agglomerative, centroid linkage; cut at a distance, or at ``num_speakers``);
+4. the windows' activity laid back on the recording's frames, each frame of a local speaker going to the
+   speaker of its nearest stretch, averaged where windows overlap, keeping at each frame as many speakers
+   as the windows counted there; then runs of frames become turns.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.optimize import linear_sum_assignment
 
 from sentiment.speakers.embedding import VoiceEncoder, load_voice_encoder
-from sentiment.speakers.segmentation import (FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
+from sentiment.speakers.segmentation import (FRAME_SIZE, FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
                                              frame_to_seconds, load_segmentation)
 
-THRESHOLD = 0.5  # centroid distance between voice vectors above which voices differ (tuned: bench/diarization.py)
-MIN_EMBED_SECONDS = 0.6  # a local speaker with less clean speech in a window gets no vector there
+THRESHOLD = 0.58  # centroid distance between voice vectors above which voices differ (tuned: docs/speakers.md)
+MIN_EMBED_SECONDS = 0.6  # a shorter stretch of one voice gets no vector
+JOIN_GAP = 0.2  # seconds: a pause this short inside one local speaker's speech does not end a stretch
 MIN_CLUSTER_SECONDS = 3.0  # a "speaker" heard for less, in all, joins the nearest larger one
 MIN_GAP, MIN_TURN = 0.3, 0.15  # seconds: gaps filled within one speaker's speech; shorter turns dropped
 
@@ -56,24 +58,23 @@ class Diarizer:
             return []
         vectors, weights = np.concatenate(vectors), np.array(weights)
         labels = cluster(vectors, weights, self.threshold, num_speakers)
-        assigned = assign(windows, keys, vectors, labels)
-        return turns(reconstruct(windows, assigned, labels.max() + 1))
+        return turns(reconstruct(windows, keys, labels))
 
 
 def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -> tuple[list, list[np.ndarray]]:
-    """(window, local speaker) pairs with enough speech of their own, in the windows ``which``, and that
-    speech's samples."""
-    frame_of_sample = np.clip((np.arange(WINDOW) - (FRAME_STEP * 5) // 6) // FRAME_STEP, 0, windows.frames - 1)
+    """Stretches of a local speaker talking alone, in the windows ``which``: (window, local speaker, first
+    frame, end frame) of each run of such frames (pauses under ``JOIN_GAP`` bridged) that lasts at least
+    ``MIN_EMBED_SECONDS``, and its samples."""
     padded = np.pad(wave, (0, max(0, WINDOW - wave.size)))
     keys, stretches = [], []
     for w in which[:len(windows.starts) - which.start]:
         start = windows.starts[w]
         alone = windows.active[w] & (windows.active[w].sum(1, keepdims=True) == 1)
-        chunk = padded[start:start + WINDOW]
         for k in range(alone.shape[1]):
-            if alone[:, k].sum() * FRAME_STEP / SAMPLE_RATE >= MIN_EMBED_SECONDS:
-                keys.append((w, k))
-                stretches.append(chunk[alone[frame_of_sample, k]])
+            for a, b in _runs(alone[:, k], bridge=int(JOIN_GAP * SAMPLE_RATE / FRAME_STEP)):
+                if (b - a) * FRAME_STEP / SAMPLE_RATE >= MIN_EMBED_SECONDS:
+                    keys.append((w, k, a, b))
+                    stretches.append(padded[start + a * FRAME_STEP:start + (b - 1) * FRAME_STEP + FRAME_SIZE])
     return keys, stretches
 
 
@@ -97,32 +98,27 @@ def cluster(vectors: np.ndarray, seconds: np.ndarray, threshold: float, num_spea
     return np.unique(labels, return_inverse=True)[1]
 
 
-def assign(windows: Windows, keys: list[tuple[int, int]], vectors: np.ndarray, labels: np.ndarray) -> dict:
-    """(window, local speaker) -> speaker: within each window the best one-to-one match of its local
-    speakers to the speakers' centroids (two voices heard at once are never one speaker)."""
-    centroids = _centroids(vectors, labels, np.arange(labels.max() + 1))
-    out = {}
-    for w in {w for w, _ in keys}:
-        rows = [i for i, key in enumerate(keys) if key[0] == w]
-        local, speakers = linear_sum_assignment(-(vectors[rows] @ centroids.T))
-        out.update({keys[rows[i]]: int(s) for i, s in zip(local, speakers)})
-    return out
-
-
-def reconstruct(windows: Windows, assigned: dict, n_speakers: int) -> np.ndarray:
-    """(recording frames, speakers) bool: where each speaker is active."""
+def reconstruct(windows: Windows, keys: list[tuple[int, int, int, int]], labels: np.ndarray) -> np.ndarray:
+    """(recording frames, speakers) bool: where each speaker is active. In each window, a local speaker's
+    active frames go to the speaker of its nearest stretch (in time); a local speaker with no stretch long
+    enough for a vector is left out there (the overlapping windows usually hear it better)."""
+    n_speakers = int(labels.max()) + 1
     offsets = np.round(windows.starts / FRAME_STEP).astype(int)
     total = max(int(offsets[-1]) + windows.frames, 1)
-    score = np.zeros((total, n_speakers))
-    count = np.zeros(total)
-    covered = np.zeros(total)
+    score, count, covered = np.zeros((total, n_speakers)), np.zeros(total), np.zeros(total)
+    mine: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for (w, k, a, b), label in zip(keys, labels):
+        mine.setdefault((w, k), []).append((a, b, int(label)))
+    frames = np.arange(windows.frames)
     for w, off in enumerate(offsets):
-        span = slice(off, off + windows.frames)
-        covered[span] += 1
-        count[span] += windows.active[w].sum(1)
+        covered[off:off + windows.frames] += 1
+        count[off:off + windows.frames] += windows.active[w].sum(1)
         for k in range(windows.active.shape[2]):
-            if (w, k) in assigned:
-                score[span, assigned[(w, k)]] += windows.active[w, :, k]
+            if (w, k) in mine:
+                stretches = np.array(mine[(w, k)])  # (n, 3): first frame, end frame, speaker
+                distance = np.maximum(stretches[:, :1] - frames, frames - stretches[:, 1:2] + 1).clip(0)
+                speaker = stretches[np.argmin(distance, axis=0), 2]
+                np.add.at(score, (off + frames, speaker), windows.active[w, :, k])
     covered = np.maximum(covered, 1)
     score, count = score / covered[:, None], np.round(count / covered).astype(int)
     ranked = np.argsort(-score, axis=1)
@@ -157,10 +153,16 @@ def turns(active: np.ndarray) -> list[Turn]:
     return [Turn(a, b, names[k]) for a, b, k in found]
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) frame indexes of the True runs."""
+def _runs(mask: np.ndarray, bridge: int = 0) -> list[tuple[int, int]]:
+    """[start, end) frame indexes of the True runs, runs less than ``bridge`` frames apart joined."""
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
-    return list(zip(edges[::2], edges[1::2]))
+    runs: list[list[int]] = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        if runs and a - runs[-1][1] < bridge:
+            runs[-1][1] = int(b)
+        else:
+            runs.append([int(a), int(b)])
+    return [(a, b) for a, b in runs]
 
 
 def _first_merges(tree: np.ndarray, n: int, clusters: int) -> np.ndarray:
