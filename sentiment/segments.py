@@ -28,11 +28,13 @@ class Span:
 def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float = 0.8,
                      max_seconds: float = 15.0) -> list[Span]:
     """Sentences of one speaker each from the timed words (``turns``: the diarizer's, may be empty);
-    without words, the transcriber's phrases joined into sentences."""
+    without words, the transcriber's phrases joined into sentences. Punctuated text (Whisper's) is also cut
+    at pauses of ``SENTENCE_PAUSE``: Whisper leaves out about a quarter of the full stops between sentences
+    of one speaker (docs/speakers.md); unpunctuated text (CTC's) at pauses of ``pause``."""
     if transcript.words:
         punctuated = any(ends_sentence(w.text) for w in transcript.words)
         spans = split_words(transcript.words, speakers_of(transcript.words, turns),
-                            None if punctuated else pause, max_seconds)
+                            SENTENCE_PAUSE if punctuated else pause, max_seconds)
         return [within_turns(s, turns) for s in spans] if turns else spans
     return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
 
@@ -51,6 +53,7 @@ def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
     return out
 
 
+SENTENCE_PAUSE = 0.35  # seconds between two words of punctuated text that end a sentence anyway
 _SENTENCE_ENDS = (".", "!", "?", "…", '."', '!"', '?"')
 # Words whose full stop does not end a sentence ("Mr. John Dashwood"), and initials ("J. Smith").
 _ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "jr.", "sr.", "vs.", "mt.", "e.g.", "i.e."}

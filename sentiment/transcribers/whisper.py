@@ -78,11 +78,12 @@ class WhisperTranscriber:
         return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
 
 
-def tighten(words: list[Word], wave: np.ndarray, hop: int = 160) -> list[Word]:
-    """Whisper's word times, shrunk to the sound: its last word before a pause often runs on to the next
-    word's start (0.5 s and more), which would put a sentence's end in the pause. Each word keeps only the
-    stretch from its first to its last 10 ms frame louder than the recording's speech level allows for
-    silence (35 dB under its loud frames, 10 dB over its quiet ones); a word with no such frame is kept."""
+def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 0.2) -> list[Word]:
+    """Whisper's word times, shrunk to the sound: the last word before a pause often runs on over the pause
+    into the next word (0.5 s and more), which would hide the pause and put a sentence's end in it. A word
+    whose time holds a silence of ``pause`` seconds keeps the side of it with more sound; then each word
+    keeps only the stretch from its first to its last loud 10 ms frame (loud: above 35 dB under the
+    recording's loud frames and 10 dB over its quiet ones). A word with no loud frame is kept as it is."""
     if not words or wave.size < hop:
         return words
     level = 10 * np.log10(np.mean(wave[: wave.size // hop * hop].reshape(-1, hop) ** 2, axis=1) + 1e-10)
@@ -91,9 +92,13 @@ def tighten(words: list[Word], wave: np.ndarray, hop: int = 160) -> list[Word]:
     for w in words:
         a, b = int(w.start * SAMPLE_RATE / hop), int(np.ceil(w.end * SAMPLE_RATE / hop))
         frames = np.flatnonzero(loud[a:b])
-        start, end = (a + frames[0], a + frames[-1] + 1) if frames.size else (a, b)
-        out.append(Word(w.text, round(max(w.start, start * hop / SAMPLE_RATE), 3),
-                        round(min(w.end, end * hop / SAMPLE_RATE), 3)))
+        if frames.size:
+            gaps = np.diff(frames)
+            cut = int(np.argmax(gaps)) if gaps.size else -1
+            if cut >= 0 and gaps[cut] * hop / SAMPLE_RATE >= pause:  # a silence inside: keep the louder side
+                frames = frames[:cut + 1] if cut + 1 >= frames.size - cut - 1 else frames[cut + 1:]
+            a, b = a + frames[0], a + frames[-1] + 1
+        out.append(Word(w.text, round(max(w.start, a * hop / SAMPLE_RATE), 3), round(min(w.end, b * hop / SAMPLE_RATE), 3)))
     return out
 
 
