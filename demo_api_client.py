@@ -43,9 +43,13 @@ def main(argv=None) -> int:
     print(f"{result['label']}  " + "  ".join(f"{k} {v:.2f}" for k, v in result["confidences"].items()))
     print(f"transcript: {result['transcript']}")
     for s in result["segments"]:
-        print(f"  {s['start']:7.2f}-{s['end']:7.2f}  {s['label']:<8} {s['text']}")
+        print(f"  {s['start']:7.2f}-{s['end']:7.2f}  {s.get('speaker') or '':3} {s['label']:<8} {s['text']}")
     if result.get("summary"):
         print(summary_line(result["summary"], result["segments"]))
+    for who in result.get("speakers") or []:
+        print(f"speaker {who['speaker']}: {who['label']} ({who['confidences'][who['label']]:.2f}), "
+              f"{who['seconds']:.1f} s = {who['share']:.0%} of the recording; "
+              + summary_line(who["summary"], result["segments"]).removeprefix("summary: "))
     print(f"models: {result['models']}")
     return 0
 

@@ -77,15 +77,17 @@ def trim(wave: np.ndarray) -> np.ndarray:
 
 
 def conversation(seed: int, speakers: int = 2, seconds: float = 90.0, overlap: float = 0.15,
-                 labels: dict[str, str] | None = None, voices: tuple[str, ...] | None = None):
+                 labels: dict[str, str] | None = None, voices: tuple[str, ...] | None = None,
+                 texts: set[str] | None = None):
     """(wave, sentences): turns of 1-3 sentences by ``speakers`` voices until ``seconds`` are reached; the
     next voice is, with probability 0.6, the one that has spoken least so far, else any other.
     Pauses of 0.15-0.5 s inside a turn and 0.3-1.2 s between turns, except that a turn overlaps the one
     before by 0.2-0.8 s with probability ``overlap``. ``labels`` (voice -> label) restricts a voice to
-    sentences of that label."""
+    sentences of that label, ``texts`` every voice to those sentences."""
     rng = np.random.default_rng(seed)
     chosen = [str(v) for v in (voices or rng.choice(VOICES, size=speakers, replace=False))]
-    pools = {v: [s for s in sentences_of(v) if not labels or labels.get(v, s[2]) == s[2]] for v in chosen}
+    pools = {v: [s for s in sentences_of(v) if (not labels or labels.get(v, s[2]) == s[2])
+                 and (texts is None or s[1] in texts)] for v in chosen}
     orders = {v: list(rng.permutation(len(pools[v]))) for v in chosen}
     gains = {v: 10 ** (rng.uniform(-3, 3) / 20) for v in chosen}
     placed, cursor, previous = [], 0.0, None

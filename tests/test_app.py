@@ -145,8 +145,16 @@ def test_demo_api_client_without_input_says_what_to_give(capsys):
     assert "not both" in capsys.readouterr().err
 
 
-def test_demo_api_client(server, capsys):
+def test_demo_api_client(server, capsys, tmp_path):
     import demo_api_client
+
+    from scripts.make_conversations import conversation
+    shared_path("data", "speech", "tts")
+    wave, _ = conversation(seed=20, seconds=10.0, voices=("slt", "rms"))  # 16.7 s: two voices, over 15 s
+    sf.write(tmp_path / "two.wav", wave, SR)
+    assert demo_api_client.main([str(tmp_path / "two.wav"), "--url", server]) == 0
+    out = capsys.readouterr().out
+    assert "speaker S1:" in out and "speaker S2:" in out and " S2  " in out  # the speakers, and segments' column
     path, _ = spoken_clip()
     assert demo_api_client.main([str(path), "--url", server]) == 0
     out = capsys.readouterr().out

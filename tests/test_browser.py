@@ -25,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
-UTTERANCE_LINE = re.compile(r"^[\d.\s-]+s\s+(Negative|Neutral|Positive)\s+\([\d.]+\)\s*")  # "0.5- 2.0 s Positive (0.80) "
+UTTERANCE_LINE = re.compile(r"^[\d.\s-]+s\s+(?:S\d+\s+)?(Negative|Neutral|Positive)\s+\([\d.]+\)\s*")  # "0.5- 2.0 s S1 Positive (0.80) "
 
 
 NAMES = ("0870", "0890", "0920")  # three LibriVox sentences from ../shared/data/speech/real
@@ -118,6 +118,26 @@ def test_a_long_recording_shows_its_timeline_and_summary(page, tmp_path):
     assert "Speaking time" in summary and "Segments" in summary
     page.locator("#timeline").screenshot(path=str(ARTIFACTS / "timeline.png"))
     page.screenshot(path=str(ARTIFACTS / "analyse-long.png"), full_page=True)
+
+
+def test_two_speakers_show_two_lanes_and_two_summary_rows(page, tmp_path):
+    from scripts.make_conversations import conversation
+    shared_path("data", "speech", "tts")
+    wave, _ = conversation(seed=13, seconds=40.0, voices=("slt", "rms"), labels={"slt": "Negative", "rms": "Positive"})
+    sf.write(tmp_path / "two.wav", wave, SR, subtype="PCM_16")
+    page.reload()
+    page.locator("#speech input[type=file]").set_input_files(str(tmp_path / "two.wav"))
+    page.locator("#analyse").click()
+    page.wait_for_selector("#timeline img", timeout=180_000)
+    rows = page.locator("#summary table tbody tr").all_inner_texts()
+    assert [r.split()[0] for r in rows] == ["S1", "S2"], rows  # a row per speaker
+    size = page.eval_on_selector("#timeline img", "i => [i.naturalWidth, i.naturalHeight]")
+    assert size[1] / size[0] > 0.4, size  # two lanes: taller than one lane's 9 x 3 inches
+    table = page.locator("#segments").inner_text()
+    assert "speaker" in table and "S1" in table and "S2" in table
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#timeline").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "speakers.png"), full_page=True)
 
 
 def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, monkeypatch):

@@ -135,3 +135,56 @@ def test_generated_conversations_are_diarized(diarizer, seed, speakers):
 
 def test_silence_has_no_speakers(diarizer):
     assert diarizer(np.zeros(20 * SR, np.float32)) == []
+
+
+def two_voices(seed: int = 11, seconds: float = 50.0, texts=None):
+    """A generated conversation: slt says only negative sentences, rms only positive ones."""
+    from scripts.make_conversations import conversation
+    shared_path("data", "speech", "tts", "manifest.csv")
+    return conversation(seed=seed, seconds=seconds, voices=("slt", "rms"),
+                        labels={"slt": "Negative", "rms": "Positive"}, texts=texts)
+
+
+def clear_sentences(pipe) -> set[str]:
+    """The two voices' sentences whose written text the text model itself labels as their reference does,
+    with confidence over 0.6: the test below is about whose sentences they are, not about the text model
+    (its own figures are in the Evaluation tab)."""
+    from scripts.make_conversations import sentences_of
+    rows = [(text, label) for voice in ("slt", "rms") for _, text, label in sentences_of(voice)]
+    probs = pipe.classify([text for text, _ in rows])
+    return {text for (text, label), p in zip(rows, probs) if float(p[LABELS.index(label)]) > 0.6}
+
+
+def test_each_speaker_gets_their_own_sentiment_through_the_whole_pipeline(offline_pipe):
+    wave, sentences = two_voices(texts=clear_sentences(offline_pipe))
+    result = offline_pipe((SR, wave))
+    first = sentences[0].speaker  # S1 is whoever speaks first
+    expected = {"S1": "Negative" if first == "slt" else "Positive", "S2": "Positive" if first == "slt" else "Negative"}
+    assert {s.speaker: s.label for s in result.speakers} == expected
+    assert sum(s.seconds for s in result.speakers) == pytest.approx(sum(s.end - s.start for s in result.segments))
+    assert {s.speaker for s in result.segments} == {"S1", "S2"} and result.timings["diarize"] > 0
+    assert len(result.segments) >= len(sentences) // 2  # sentences, not 15 s stretches
+
+
+def test_speakers_off_and_a_given_number(offline_pipe, monkeypatch):
+    wave, _ = two_voices(seed=12, seconds=30.0)
+    monkeypatch.setattr(offline_pipe, "diarizer", None)
+    off = offline_pipe((SR, wave))
+    assert off.speakers == [] and {s.speaker for s in off.segments} == {None} and "diarize" not in off.timings
+    monkeypatch.undo()
+    monkeypatch.setattr(offline_pipe, "num_speakers", 3)
+    assert len({t.speaker for t in offline_pipe.diarize(wave)}) == 3  # asked for three: three, even for two voices
+
+
+def test_the_page_shows_a_lane_and_a_summary_row_per_speaker(offline_pipe, tmp_path):
+    import soundfile as sf
+
+    from ui.page import SEGMENT_COLUMNS, handlers
+    wave, _ = two_voices(seed=13, seconds=40.0)
+    sf.write(tmp_path / "two.wav", wave, SR)
+    analyse = handlers(offline_pipe)[0]
+    _, _, figure, summary, table, _ = analyse(str(tmp_path / "two.wav"))
+    assert [ax.get_ylabel() for ax in figure["value"].axes] == ["S1", "S2"]  # one lane each, S1 on top
+    assert "| **S1** |" in summary["value"] and "| **S2** |" in summary["value"]
+    assert SEGMENT_COLUMNS[:5] == ["speaker", "start (s)", "end (s)", "label", "confidence"]  # text last
+    assert {row[0] for row in table["value"]} == {"S1", "S2"} and all(row[3] in LABELS for row in table["value"])
