@@ -4,6 +4,7 @@ conversations (scripts/make_conversations.py), with pyannote.metrics as the judg
     python bench/speakers.py quality [--count 20] [--seed 0]   # DER, speaker count, sentence boundaries
     python bench/speakers.py cost [--repeat 3]                  # a 2-minute conversation: with and without
     python bench/speakers.py memory [--minutes 60]              # peak RSS of one long recording, own process
+    python bench/speakers.py tune [--seed 7]                    # the clustering threshold, diarization only
 
 quality: per conversation, the diarization error rate of the diarizer's turns against the reference RTTM
 (``DiarizationErrorRate(collar=...)``, overlaps scored; pyannote's collar is the whole width removed around
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.make_conversations import SAMPLE_RATE, conversation, plan, write  # noqa: E402
 from sentiment import load_pipeline  # noqa: E402
+from sentiment.segments import ends_sentence  # noqa: E402
 
 TOLERANCE = 0.3  # seconds, for a sentence's start and end
 
@@ -45,7 +47,7 @@ def quality(count: int, seed: int) -> None:
     warnings.filterwarnings("ignore", message=".*'uem' was approximated")
     pipe = load_pipeline("offline")
     metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.5)}
-    right = found = total = 0
+    right = found = total = stops = boundaries = 0
     print("| conversation | speakers | found | minutes | DER (collar 0.25) | sentences own segment |\n|---|---|---|---|---|---|")
     for i, spec in enumerate(plan(count, seed)):
         wave, sentences = conversation(**spec)
@@ -62,12 +64,43 @@ def quality(count: int, seed: int) -> None:
         own = sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
                   for s in sentences)
         right, found, total = right + (n_ref == n_hyp), found + own, total + len(sentences)
+        for a, b in zip(sentences, sentences[1:]):  # did Whisper end the sentence, where one speaker goes on?
+            before = [w for w in transcript.words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
+            if a.speaker == b.speaker and before:
+                boundaries, stops = boundaries + 1, stops + ends_sentence(before[-1].text)
         print(f"| {i:02d} (seed {spec['seed']}) | {n_ref} | {n_hyp} | {wave.size / SAMPLE_RATE / 60:.1f} | "
               f"{der[0.25]:.3f} | {own}/{len(sentences)} |", flush=True)
     print(f"\nDER over all {count}: {abs(metrics[0.25]):.4f} (collar 0.25 = ±0.125 s), "
           f"{abs(metrics[0.5]):.4f} (collar 0.5 = NIST's ±0.25 s)")
     print(f"speaker count right: {right}/{count} = {right / count:.0%}")
     print(f"reference sentences that are a segment of their own (±{TOLERANCE} s): {found}/{total} = {found / total:.1%}")
+    print(f"boundaries between two sentences of one speaker that Whisper's text ends with a full stop (or ? !): "
+          f"{stops}/{boundaries} = {stops / max(boundaries, 1):.1%}")
+
+
+def tune(count: int, seed: int, thresholds: list[float]) -> None:
+    """DER and speaker counts per clustering threshold, on a set that is not the benchmark's."""
+    import warnings
+
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from sentiment.speakers.diarize import Diarizer
+    warnings.filterwarnings("ignore", message=".*'uem' was approximated")
+    data = [conversation(**spec) for spec in plan(count, seed)]
+    diarizer = Diarizer()
+    print(f"{count} conversations (seed {seed})\n\n| threshold | DER (collar 0.25) | speaker count right |\n|---|---|---|")
+    for threshold in thresholds:
+        diarizer.threshold, metric, right = threshold, DiarizationErrorRate(collar=0.25), 0
+        for wave, sentences in data:
+            ref, hyp = Annotation(), Annotation()
+            for s in sentences:
+                ref[Segment(s.start, s.end)] = s.speaker
+            for t in diarizer(wave):
+                hyp[Segment(t.start, t.end)] = t.speaker
+            metric(ref, hyp)
+            right += len(ref.labels()) == len(hyp.labels())
+        print(f"| {threshold} | {abs(metric):.4f} | {right}/{count} |", flush=True)
 
 
 def cost(repeat: int) -> None:
@@ -79,6 +112,7 @@ def cost(repeat: int) -> None:
     runs = {"baseline: --speakers off, no word timestamps": base, "sentences: word timestamps": words,
             "default: word timestamps + speakers": full}
     times: dict[str, list[float]] = {k: [] for k in runs}
+    stages: dict[str, list[dict]] = {k: [] for k in runs}
     for pipe in runs.values():
         pipe((SAMPLE_RATE, wave))  # warm-up
     for _ in range(repeat):
@@ -86,12 +120,15 @@ def cost(repeat: int) -> None:
             t0 = time.perf_counter()
             result = pipe((SAMPLE_RATE, wave))
             times[name].append(time.perf_counter() - t0)
+            stages[name].append(result.timings)
     baseline = statistics.median(times[next(iter(runs))])
     print(f"{wave.size / SAMPLE_RATE:.0f} s conversation, {repeat} runs each, median\n")
-    print("| pipeline | time | vs baseline |\n|---|---|---|")
+    print("| pipeline | time | vs baseline | transcribe | diarize | classify |\n|---|---|---|---|---|---|")
     for name, values in times.items():
-        print(f"| {name} | {statistics.median(values):.2f} s | {statistics.median(values) / baseline:.2f}x |")
-    print(f"\nlast run: {len(result.segments)} segments, {len(result.speakers)} speakers, timings {result.timings}")
+        stage = {k: statistics.median(t.get(k, 0.0) for t in stages[name]) for k in ("transcribe", "diarize", "classify")}
+        print(f"| {name} | {statistics.median(values):.2f} s | {statistics.median(values) / baseline:.2f}x | "
+              + " | ".join(f"{v:.2f} s" for v in stage.values()) + " |")
+    print(f"\nlast run: {len(result.segments)} segments, {len(result.speakers)} speakers")
 
 
 PROBE = """
@@ -114,7 +151,7 @@ def memory(minutes: float) -> None:
         seconds, seed = seconds + wave.size / SAMPLE_RATE, seed + 1
     with tempfile.TemporaryDirectory() as tmp:
         path = write(Path(tmp), "long", np.concatenate(pieces)[: int(minutes * 60 * SAMPLE_RATE)], [])
-        print(f"| recording | speakers | time | peak RSS | output |\n|---|---|---|---|---|")
+        print("| recording | speakers | time | peak RSS | output |\n|---|---|---|---|---|")
         for speakers in ("off", "auto"):
             out = subprocess.run([sys.executable, "-c", PROBE, str(path), speakers], capture_output=True, text=True,
                                  cwd=ROOT)
@@ -126,14 +163,15 @@ def memory(minutes: float) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("quality", "cost", "memory"))
+    p.add_argument("what", choices=("quality", "cost", "memory", "tune"))
     p.add_argument("--count", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
+    p.add_argument("--thresholds", type=float, nargs="+", default=[0.45, 0.5, 0.55, 0.58, 0.6, 0.65, 0.7])
     args = p.parse_args()
     {"quality": lambda: quality(args.count, args.seed), "cost": lambda: cost(args.repeat),
-     "memory": lambda: memory(args.minutes)}[args.what]()
+     "memory": lambda: memory(args.minutes), "tune": lambda: tune(args.count, args.seed, args.thresholds)}[args.what]()
 
 
 if __name__ == "__main__":

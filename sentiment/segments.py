@@ -76,7 +76,8 @@ def split_words(words: Sequence[Word], speakers: Sequence[str | None] = (), paus
     for i, word in enumerate(words):
         last = words[groups[-1][-1]] if groups else None
         if (last is None or ends_sentence(last.text) or speakers[i] != speakers[i - 1]
-                or (pause is not None and word.start - last.end >= pause)
+                or (pause is not None and word.start - last.end >= pause and len(groups[-1]) > 1
+                    and not ends_sentence(word.text))  # a pause never leaves a one-word sentence
                 or word.end - words[groups[-1][0]].start > max_seconds):
             groups.append([])
         groups[-1].append(i)

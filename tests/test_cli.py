@@ -82,7 +82,7 @@ def test_help_explains_every_option():
     out = subprocess.run([sys.executable, "-m", "sentiment", "predict", "--help"], capture_output=True,
                          text=True, cwd=ROOT).stdout
     for option in ("--json", "--output", "--stack", "--asr-model", "--encoder", "--head", "--device",
-                   "SENTIMENT_STACK", "manifest"):
+                   "SENTIMENT_STACK", "manifest", "--speakers", "--num-speakers"):
         assert option in out
 
 
@@ -126,3 +126,10 @@ def test_library_progress_bars_only_with_verbose(models, clips):
     assert quiet.returncode == verbose.returncode == 0
     assert "Loading weights" in verbose.stderr  # the library's bar, shown when asked for
     assert "Loading weights" not in quiet.stderr and "%|" not in quiet.stderr, quiet.stderr
+
+
+def test_speaker_options_that_contradict_or_make_no_sense_are_refused(models, clips, capsys):
+    assert main(["predict", str(clips / "c0.wav"), "--speakers", "off", "--num-speakers", "2"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --num-speakers needs diarization: leave out --speakers off"
+    assert main(["predict", str(clips / "c0.wav"), "--num-speakers", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
