@@ -78,8 +78,8 @@ def quality(count: int, seed: int) -> None:
           f"{stops}/{boundaries} = {stops / max(boundaries, 1):.1%}")
 
 
-def tune(count: int, seed: int, thresholds: list[float]) -> None:
-    """DER and speaker counts per clustering threshold, on a set that is not the benchmark's."""
+def tune(count: int, seed: int, thresholds: list[float], step: float) -> None:
+    """DER, speaker counts and time per clustering threshold, on a set that is not the benchmark's."""
     import warnings
 
     from pyannote.core import Annotation, Segment
@@ -88,19 +88,24 @@ def tune(count: int, seed: int, thresholds: list[float]) -> None:
     from sentiment.speakers.diarize import Diarizer
     warnings.filterwarnings("ignore", message=".*'uem' was approximated")
     data = [conversation(**spec) for spec in plan(count, seed)]
-    diarizer = Diarizer()
-    print(f"{count} conversations (seed {seed})\n\n| threshold | DER (collar 0.25) | speaker count right |\n|---|---|---|")
+    diarizer = Diarizer(step=step)
+    minutes = sum(w.size for w, _ in data) / SAMPLE_RATE / 60
+    print(f"{count} conversations (seed {seed}, {minutes:.0f} minutes), windows every {step} s\n\n"
+          "| threshold | DER (collar 0.25) | speaker count right | diarization time |\n|---|---|---|---|")
     for threshold in thresholds:
-        diarizer.threshold, metric, right = threshold, DiarizationErrorRate(collar=0.25), 0
+        diarizer.threshold, metric, right, seconds = threshold, DiarizationErrorRate(collar=0.25), 0, 0.0
         for wave, sentences in data:
             ref, hyp = Annotation(), Annotation()
             for s in sentences:
                 ref[Segment(s.start, s.end)] = s.speaker
-            for t in diarizer(wave):
+            t0 = time.perf_counter()
+            found = diarizer(wave)
+            seconds += time.perf_counter() - t0
+            for t in found:
                 hyp[Segment(t.start, t.end)] = t.speaker
             metric(ref, hyp)
             right += len(ref.labels()) == len(hyp.labels())
-        print(f"| {threshold} | {abs(metric):.4f} | {right}/{count} |", flush=True)
+        print(f"| {threshold} | {abs(metric):.4f} | {right}/{count} | {seconds:.1f} s |", flush=True)
 
 
 def cost(repeat: int) -> None:
@@ -168,10 +173,11 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
+    p.add_argument("--step", type=float, default=10.0, help="tune: seconds between segmentation windows")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.45, 0.5, 0.55, 0.58, 0.6, 0.65, 0.7])
     args = p.parse_args()
     {"quality": lambda: quality(args.count, args.seed), "cost": lambda: cost(args.repeat),
-     "memory": lambda: memory(args.minutes), "tune": lambda: tune(args.count, args.seed, args.thresholds)}[args.what]()
+     "memory": lambda: memory(args.minutes), "tune": lambda: tune(args.count, args.seed, args.thresholds, args.step)}[args.what]()
 
 
 if __name__ == "__main__":

@@ -188,3 +188,14 @@ def test_the_page_shows_a_lane_and_a_summary_row_per_speaker(offline_pipe, tmp_p
     assert "| **S1** |" in summary["value"] and "| **S2** |" in summary["value"]
     assert SEGMENT_COLUMNS[:5] == ["speaker", "start (s)", "end (s)", "label", "confidence"]  # text last
     assert {row[0] for row in table["value"]} == {"S1", "S2"} and all(row[3] in LABELS for row in table["value"])
+
+
+def test_live_utterances_join_the_voice_they_sound_like(diarizer):
+    from scripts.make_conversations import sentences_of
+    from sentiment.speakers.online import SpeakerTracker
+    shared_path("data", "speech", "tts", "manifest.csv")
+    order = ["slt", "rms", "slt", "reader", "rms", "slt", "reader"]
+    pools = {v: list(sentences_of(v)) for v in set(order)}
+    tracker = SpeakerTracker(diarizer.encoder)
+    got = [tracker.assign(pools[v].pop()[0]) for v in order]
+    assert got == ["S1", "S2", "S1", "S3", "S2", "S1", "S3"]

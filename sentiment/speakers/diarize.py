@@ -38,7 +38,7 @@ class Turn:
 
 class Diarizer:
     def __init__(self, segmentation: Segmentation | None = None, encoder: VoiceEncoder | None = None,
-                 step: float = 5.0, threshold: float = THRESHOLD):
+                 step: float = 10.0, threshold: float = THRESHOLD):
         self.segmentation = segmentation or load_segmentation()
         self.encoder = encoder or load_voice_encoder()
         self.step, self.threshold = step, threshold
