@@ -148,7 +148,7 @@ print(f"{time.perf_counter() - t0:.0f}|{int(hwm) / 1024:.0f}|{len(r.segments)} s
 """
 
 
-def memory(minutes: float) -> None:
+def memory(minutes: float, which: list[str]) -> None:
     pieces, seconds, seed = [], 0.0, 0
     while seconds < minutes * 60:
         wave, _ = conversation(seed=10_000 + seed, speakers=3, seconds=180.0)
@@ -157,7 +157,7 @@ def memory(minutes: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = write(Path(tmp), "long", np.concatenate(pieces)[: int(minutes * 60 * SAMPLE_RATE)], [])
         print("| recording | speakers | time | peak RSS | output |\n|---|---|---|---|---|")
-        for speakers in ("off", "auto"):
+        for speakers in which:
             out = subprocess.run([sys.executable, "-c", PROBE, str(path), speakers], capture_output=True, text=True,
                                  cwd=ROOT)
             if out.returncode:
@@ -173,11 +173,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
+    p.add_argument("--speakers", nargs="+", default=["off", "auto"], help="memory: which runs")
     p.add_argument("--step", type=float, default=10.0, help="tune: seconds between segmentation windows")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.45, 0.5, 0.55, 0.58, 0.6, 0.65, 0.7])
     args = p.parse_args()
     {"quality": lambda: quality(args.count, args.seed), "cost": lambda: cost(args.repeat),
-     "memory": lambda: memory(args.minutes), "tune": lambda: tune(args.count, args.seed, args.thresholds, args.step)}[args.what]()
+     "memory": lambda: memory(args.minutes, args.speakers), "tune": lambda: tune(args.count, args.seed, args.thresholds, args.step)}[args.what]()
 
 
 if __name__ == "__main__":

@@ -74,7 +74,14 @@ class WhisperTranscriber:
         segments, _ = self.model.transcribe(wave, **{"vad_filter": long, **self.decoding})
         segments = [s for s in segments if s.text.strip()]
         phrases = [Phrase(s.text.strip(), round(s.start, 3), round(s.end, 3)) for s in segments]
-        words = [Word(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or []) if w.word.strip()]
+        words = []
+        for segment in segments:
+            first = len(words)
+            for w in segment.words or []:
+                if len(words) > first and not w.word.startswith(" "):  # "ill" + "-disposed": one word
+                    words[-1] = Word(words[-1].text + w.word.strip(), words[-1].start, w.end)
+                elif w.word.strip():
+                    words.append(Word(w.word.strip(), w.start, w.end))
         return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
 
 
