@@ -43,6 +43,7 @@ class Segmentation:
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         options.log_severity_level = 3
+        options.enable_mem_pattern, options.enable_cpu_mem_arena = False, False  # no arena kept between calls
         path = str(model or bundled.segmentation())
         try:
             self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
