@@ -33,9 +33,8 @@ def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float 
     of one speaker (docs/speakers.md); unpunctuated text (CTC's) at pauses of ``pause``."""
     if transcript.words:
         punctuated = any(ends_sentence(w.text) for w in transcript.words)
-        spans = split_words(transcript.words, speakers_of(transcript.words, turns),
-                            SENTENCE_PAUSE if punctuated else pause, max_seconds)
-        return [within_turns(s, turns) for s in spans] if turns else spans
+        return split_words(transcript.words, speakers_of(transcript.words, turns),
+                           SENTENCE_PAUSE if punctuated else pause, max_seconds)
     return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
 
 
@@ -83,16 +82,6 @@ def split_words(words: Sequence[Word], speakers: Sequence[str | None] = (), paus
         groups[-1].append(i)
     return [Span(words[g[0]].start, words[g[-1]].end, " ".join(words[i].text.strip() for i in g), speakers[g[0]])
             for g in groups]
-
-
-def within_turns(span: Span, turns: Sequence) -> Span:
-    """A sentence's times kept inside its speaker's turns: a last word's time often runs on into the next
-    speaker's first words."""
-    mine = [t for t in turns if t.speaker == span.speaker and t.end > span.start and t.start < span.end]
-    if not mine:
-        return span
-    start, end = max(span.start, min(t.start for t in mine)), min(span.end, max(t.end for t in mine))
-    return Span(start, end, span.text, span.speaker) if end > start else span
 
 
 def speakers_of(words: Sequence[Word], turns: Sequence) -> list[str | None]:

@@ -105,6 +105,29 @@ def test_long_recording_gets_whisper_segments_with_times(pipe):
     assert " ".join(s.text for s in result.segments) == result.transcript
 
 
+def test_a_long_recording_is_transcribed_in_pieces_cut_at_pauses(whisper, monkeypatch):
+    """Over PIECE_SECONDS a recording goes to Whisper in pieces (faster-whisper's features of the whole would
+    peak at 3 GB for an hour): the cuts fall in pauses, and the words and their times are the whole's."""
+    import difflib
+
+    from sentiment.transcribers import whisper as whisper_module
+    gap = np.zeros(SR, np.float32)
+    wave = np.concatenate([piece for path, _ in real_recordings() for piece in (load_audio(path), gap)])
+    whole = whisper.transcribe([wave])[0]
+    monkeypatch.setattr(whisper_module, "PIECE_SECONDS", 15.0)
+    cuts = whisper_module.pieces(wave, 15.0)
+    assert len(cuts) >= 3 and cuts[0][0] == 0 and cuts[-1][1] == wave.size
+    assert all(b == c and np.abs(wave[b - 800:b + 800]).max() == 0 for (_, b), (c, _) in zip(cuts, cuts[1:]))
+    pieced = whisper.transcribe([wave])[0]
+    assert word_error_rate([whole.text], [pieced.text]) <= 0.1  # a word or two decoded otherwise
+    a, b = [w.text for w in whole.words], [w.text for w in pieced.words]
+    pairs = [(whole.words[m.a + k], pieced.words[m.b + k]) for m in difflib.SequenceMatcher(None, a, b).get_matching_blocks()
+             for k in range(m.size)]
+    assert len(pairs) >= 0.9 * len(a)
+    assert np.median([abs(x.start - y.start) for x, y in pairs]) <= 0.1  # times shifted back into the recording
+    assert pieced.phrases[-1].end <= wave.size / SR + 0.5
+
+
 def test_noise_without_speech_is_refused(pipe):
     noise = 0.05 * np.random.default_rng(0).standard_normal(5 * SR).astype(np.float32)
     with pytest.raises(NoSpeechError):

@@ -14,10 +14,15 @@ and with noise at 15 dB SNR (``python bench/whisper_options.py``; the table is i
 - segment timestamps kept: Whisper's own timed segments become the sentiment segments of long recordings
   (joined into sentences, ``segments.py``); without them, WER on the real recordings rose from 0.050 to
   0.075, for 3 % less time.
-- word timestamps on: a long recording's segments are its sentences, cut at the words' times, and each word
-  gets its speaker from the diarizer (``segments.py``); their cost is in docs/speakers.md.
+- word timestamps for recordings over 15 s (the pipeline's ``segment_seconds``): a long recording's segments
+  are its sentences, cut at the words' times, and each word gets its speaker from the diarizer
+  (``segments.py``); a shorter clip is one segment and needs none (their cost is in docs/speakers.md).
 - Silero VAD (``vad_filter``) only for recordings over 30 s (more than one Whisper window), where it skips
   long silences and cuts at pauses; on the clips it changed no WER figure.
+- a recording over 5 minutes is transcribed in pieces of at most 5 minutes, each cut at the quietest moment of
+  its last 20 s: faster-whisper computes the features of all it is given at once, and that alone peaked at
+  3 GB for 60 minutes (``bench/speakers.py memory``). Decoding is not conditioned on earlier text, so a cut in
+  a pause changes nothing else.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from sentiment.transcribers.transcript import Phrase, Transcript, Word
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
+WORDS_OVER_SECONDS = 15.0  # the pipeline's segment_seconds: a shorter clip is one segment, its words untimed
+PIECE_SECONDS = 300.0  # longer recordings are transcribed in pieces (memory)
 DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temperature=0.0,
                 condition_on_previous_text=False, without_timestamps=False, word_timestamps=True)
 
@@ -70,19 +77,46 @@ class WhisperTranscriber:
         return [self._one(np.asarray(wave, dtype=np.float32)) for wave in waves]
 
     def _one(self, wave: np.ndarray) -> Transcript:
-        long = wave.size > VAD_OVER_SECONDS * SAMPLE_RATE
-        segments, _ = self.model.transcribe(wave, **{"vad_filter": long, **self.decoding})
-        segments = [s for s in segments if s.text.strip()]
-        phrases = [Phrase(s.text.strip(), round(s.start, 3), round(s.end, 3)) for s in segments]
-        words = []
-        for segment in segments:
-            first = len(words)
-            for w in segment.words or []:
-                if len(words) > first and not w.word.startswith(" "):  # "ill" + "-disposed": one word
-                    words[-1] = Word(words[-1].text + w.word.strip(), words[-1].start, w.end)
-                elif w.word.strip():
-                    words.append(Word(w.word.strip(), w.start, w.end))
+        seconds = wave.size / SAMPLE_RATE
+        options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding}
+        options["word_timestamps"] = options["word_timestamps"] and seconds > WORDS_OVER_SECONDS
+        phrases, words = [], []
+        for a, b in pieces(wave, PIECE_SECONDS):
+            segments, _ = self.model.transcribe(wave[a:b], **options)
+            more_phrases, more_words = _timed(segments, offset=a / SAMPLE_RATE)
+            phrases, words = phrases + more_phrases, words + more_words
         return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
+
+
+def _timed(segments, offset: float) -> tuple[list[Phrase], list[Word]]:
+    """faster-whisper's segments → our phrases and words, ``offset`` seconds later. Word pieces without a
+    leading space join the word before ("ill" + "-disposed")."""
+    segments = [s for s in segments if s.text.strip()]
+    phrases = [Phrase(s.text.strip(), round(s.start + offset, 3), round(s.end + offset, 3)) for s in segments]
+    words: list[Word] = []
+    for segment in segments:
+        first = len(words)
+        for w in segment.words or []:
+            if len(words) > first and not w.word.startswith(" "):
+                words[-1] = Word(words[-1].text + w.word.strip(), words[-1].start, round(w.end + offset, 3))
+            elif w.word.strip():
+                words.append(Word(w.word.strip(), round(w.start + offset, 3), round(w.end + offset, 3)))
+    return phrases, words
+
+
+def pieces(wave: np.ndarray, seconds: float = PIECE_SECONDS, search: float = 20.0,
+           hop: int = 160) -> list[tuple[int, int]]:
+    """[start, end) samples of pieces of at most ``seconds``, each cut at the middle of the quietest 0.3 s
+    in the last ``search`` seconds before its limit: a pause, in any recording with pauses."""
+    size, out, start = int(seconds * SAMPLE_RATE), [], 0
+    while wave.size - start > size:
+        lo = start + size - int(min(search, seconds / 2) * SAMPLE_RATE)
+        frames = wave[lo:start + size][: (start + size - lo) // hop * hop].reshape(-1, hop)
+        energy = np.convolve(np.mean(frames ** 2, axis=1), np.ones(30), "valid")  # per 0.3 s
+        cut = lo + (int(np.argmin(energy)) + 15) * hop
+        out.append((start, cut))
+        start = cut
+    return out + [(start, wave.size)]
 
 
 def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 0.2) -> list[Word]:
