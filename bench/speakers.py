@@ -10,7 +10,8 @@ quality: per conversation, the diarization error rate of the diarizer's turns ag
 (``DiarizationErrorRate(collar=...)``, overlaps scored; pyannote's collar is the whole width removed around
 each reference boundary, so 0.5 is NIST's ±0.25 s; both are printed), whether the number of speakers found
 is right, and the share of reference sentences that came back as a segment of their own (start and end
-within 0.3 s of the reference).
+within 0.3 s of the reference), and the same share with a full stop at every reference sentence end (what a
+perfect punctuator would leave: the rest is word times, speaker changes, and Whisper's own extra full stops).
 cost: the whole offline pipeline on one 2-minute conversation, as the commit before ran it (``--speakers
 off``, Whisper without word timestamps: the baseline), with word timestamps only (sentences), and with
 both (the default); warm, the median of ``--repeat`` runs each, interleaved.
@@ -33,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.make_conversations import SAMPLE_RATE, conversation, plan, write  # noqa: E402
 from sentiment import load_pipeline  # noqa: E402
-from sentiment.segments import ends_sentence  # noqa: E402
+from sentiment.segments import ends_sentence, speakers_of, split_words  # noqa: E402
+from sentiment.transcribers.transcript import Word  # noqa: E402
 
 TOLERANCE = 0.3  # seconds, for a sentence's start and end
 
@@ -47,7 +49,7 @@ def quality(count: int, seed: int) -> None:
     warnings.filterwarnings("ignore", message=".*'uem' was approximated")
     pipe = load_pipeline("offline")
     metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.5)}
-    right = found = total = stops = boundaries = 0
+    right = found = total = stops = boundaries = ideal = 0
     print("| conversation | speakers | found | minutes | DER (collar 0.25) | sentences own segment |\n|---|---|---|---|---|---|")
     for i, spec in enumerate(plan(count, seed)):
         wave, sentences = conversation(**spec)
@@ -63,6 +65,7 @@ def quality(count: int, seed: int) -> None:
         n_ref, n_hyp = len(ref.labels()), len(hyp.labels())
         own = sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
                   for s in sentences)
+        ideal += own_with_every_full_stop(transcript.words, turns, sentences)
         right, found, total = right + (n_ref == n_hyp), found + own, total + len(sentences)
         for a, b in zip(sentences, sentences[1:]):  # did Whisper end the sentence, where one speaker goes on?
             before = [w for w in transcript.words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
@@ -76,6 +79,23 @@ def quality(count: int, seed: int) -> None:
     print(f"reference sentences that are a segment of their own (±{TOLERANCE} s): {found}/{total} = {found / total:.1%}")
     print(f"boundaries between two sentences of one speaker that Whisper's text ends with a full stop (or ? !): "
           f"{stops}/{boundaries} = {stops / max(boundaries, 1):.1%}")
+    print(f"the same with a full stop put at every reference sentence end, no cut at pauses (a ceiling for "
+          f"better punctuation): {ideal}/{total} = {ideal / total:.1%}")
+
+
+def own_with_every_full_stop(words: list[Word], turns, sentences) -> int:
+    """Reference sentences that would be segments of their own if the transcript had a full stop after the
+    last word before every reference sentence start (and no pause cuts): what a perfect punctuator would give
+    with these word times and turns."""
+    words = list(words)
+    for s in sentences[1:]:
+        before = [i for i, w in enumerate(words) if w.end <= s.start + 0.2]
+        if before and not ends_sentence(words[before[-1]].text):
+            w = words[before[-1]]
+            words[before[-1]] = Word(w.text.rstrip(",;:") + ".", w.start, w.end)
+    spans = split_words(words, speakers_of(words, turns), None)
+    return sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
+               for s in sentences)
 
 
 def tune(count: int, seed: int, thresholds: list[float], step: float) -> None:

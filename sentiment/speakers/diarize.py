@@ -1,6 +1,7 @@
 """Who speaks when over a whole recording, in the way of pyannote's 3.x pipeline, small enough to read:
 
-1. segmentation (``segmentation.py``): local speakers in 10 s windows that overlap;
+1. segmentation (``segmentation.py``): local speakers in 10 s windows (every 10 s by default: windows
+   every 5 s gave the same error for twice the time, docs/speakers.md);
 2. one voice vector per stretch of a local speaker talking alone (``embedding.py``): a stretch is a run of
    its speech between pauses, not the local speaker's whole window, because with two similar voices the
    segmentation model sometimes gives both to one local speaker, and one vector of the mix would send the
