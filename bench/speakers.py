@@ -5,6 +5,7 @@ conversations (scripts/make_conversations.py), with pyannote.metrics as the judg
     python bench/speakers.py cost [--repeat 3]                  # a 2-minute conversation: with and without
     python bench/speakers.py memory [--minutes 60]              # peak RSS of one long recording, own process
     python bench/speakers.py tune [--seed 7]                    # the clustering threshold, diarization only
+    python bench/speakers.py punctuation [--count 10 --seed 7]  # ways to more full stops, tried and not kept
 
 quality: per conversation, the diarization error rate of the diarizer's turns against the reference RTTM
 (``DiarizationErrorRate(collar=...)``, overlaps scored; pyannote's collar is the whole width removed around
@@ -156,6 +157,61 @@ def cost(repeat: int) -> None:
     print(f"\nlast run: {len(result.segments)} segments, {len(result.speakers)} speakers")
 
 
+PROMPT = "Yes. I think so. Really? That was awful. Thanks, it went well."
+
+
+def punctuation(count: int, seed: int) -> None:
+    """Ways to get Whisper to end more sentences, on the tuning set: as the pipeline runs; with a punctuated
+    prompt before every window (faster-whisper's ``hotwords``); and transcribing pieces of speech between
+    pauses (Silero VAD, pauses of 0.15 s) joined up to 10 s or 6 s, each piece on its own."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from sentiment.transcribers.transcript import Transcript
+    from sentiment.transcribers.whisper import _timed, tighten
+    pipe = load_pipeline("offline")
+    model, decoding = pipe.transcriber.model, pipe.transcriber.decoding
+    data = [conversation(**spec) for spec in plan(count, seed)]
+    turns = [pipe.diarize(wave) for wave, _ in data]
+
+    def pieces(wave, longest):
+        out = []
+        for t in get_speech_timestamps(wave, VadOptions(min_silence_duration_ms=150, speech_pad_ms=100)):
+            if out and (t["end"] - out[-1][0]) / SAMPLE_RATE <= longest:
+                out[-1][1] = t["end"] / SAMPLE_RATE
+            else:
+                out.append([t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE])
+        return [x for piece in out for x in piece]
+
+    def whisper(wave, **options):
+        segments, _ = model.transcribe(wave, **{**decoding, "vad_filter": True, **options})
+        phrases, words = _timed(segments, 0.0)
+        return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
+
+    ways = {"as the pipeline runs": lambda w: pipe.transcribe([w])[0],
+            f"prompt before every window: {PROMPT!r}": lambda w: whisper(w, hotwords=PROMPT),
+            "pieces between pauses, up to 10 s": lambda w: whisper(w, clip_timestamps=pieces(w, 10.0)),
+            "pieces between pauses, up to 6 s": lambda w: whisper(w, clip_timestamps=pieces(w, 6.0))}
+    print(f"{count} conversations, seed {seed}\n\n| transcription | full stops at boundaries | sentences whole | "
+          "transcription time |\n|---|---|---|---|")
+    for name, transcribe in ways.items():
+        stops = boundaries = whole = total = 0
+        seconds = 0.0
+        for (wave, sentences), found in zip(data, turns):
+            t0 = time.perf_counter()
+            transcript = transcribe(wave)
+            seconds += time.perf_counter() - t0
+            spans = pipe.spans(transcript, wave.size / SAMPLE_RATE, found)
+            whole += sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
+                         for s in sentences)
+            total += len(sentences)
+            for a, b in zip(sentences, sentences[1:]):
+                before = [w for w in transcript.words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
+                if a.speaker == b.speaker and before:
+                    boundaries, stops = boundaries + 1, stops + ends_sentence(before[-1].text)
+        print(f"| {name} | {stops}/{boundaries} = {stops / boundaries:.1%} | {whole}/{total} = {whole / total:.1%} | "
+              f"{seconds:.0f} s |", flush=True)
+
+
 PROBE = """
 import sys, time, soundfile as sf
 from pathlib import Path
@@ -188,17 +244,22 @@ def memory(minutes: float, which: list[str]) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("quality", "cost", "memory", "tune"))
-    p.add_argument("--count", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("what", choices=("quality", "cost", "memory", "tune", "punctuation"))
+    p.add_argument("--count", type=int, help="conversations (default 20; punctuation: 10)")
+    p.add_argument("--seed", type=int, help="which set (default 0, the benchmark's; tune, punctuation: 7)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
     p.add_argument("--speakers", nargs="+", default=["off", "auto"], help="memory: which runs")
     p.add_argument("--step", type=float, default=10.0, help="tune: seconds between segmentation windows")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.45, 0.5, 0.55, 0.58, 0.6, 0.65, 0.7])
     args = p.parse_args()
+    tuning = args.what in ("tune", "punctuation")
+    args.count = args.count or (10 if args.what == "punctuation" else 20)
+    args.seed = args.seed if args.seed is not None else (7 if tuning else 0)
     {"quality": lambda: quality(args.count, args.seed), "cost": lambda: cost(args.repeat),
-     "memory": lambda: memory(args.minutes, args.speakers), "tune": lambda: tune(args.count, args.seed, args.thresholds, args.step)}[args.what]()
+     "memory": lambda: memory(args.minutes, args.speakers),
+     "tune": lambda: tune(args.count, args.seed, args.thresholds, args.step),
+     "punctuation": lambda: punctuation(args.count, args.seed)}[args.what]()
 
 
 if __name__ == "__main__":
