@@ -64,14 +64,11 @@ def quality(count: int, seed: int) -> None:
             hyp[Segment(t.start, t.end)] = t.speaker
         der = {c: m(ref, hyp) for c, m in metrics.items()}
         n_ref, n_hyp = len(ref.labels()), len(hyp.labels())
-        own = sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
-                  for s in sentences)
+        own = whole(spans, sentences)
         ideal += own_with_every_full_stop(transcript.words, turns, sentences)
         right, found, total = right + (n_ref == n_hyp), found + own, total + len(sentences)
-        for a, b in zip(sentences, sentences[1:]):  # did Whisper end the sentence, where one speaker goes on?
-            before = [w for w in transcript.words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
-            if a.speaker == b.speaker and before:
-                boundaries, stops = boundaries + 1, stops + ends_sentence(before[-1].text)
+        ended, between = full_stops(transcript.words, sentences)
+        stops, boundaries = stops + ended, boundaries + between
         print(f"| {i:02d} (seed {spec['seed']}) | {n_ref} | {n_hyp} | {wave.size / SAMPLE_RATE / 60:.1f} | "
               f"{der[0.25]:.3f} | {own}/{len(sentences)} |", flush=True)
     print(f"\nDER over all {count}: {abs(metrics[0.25]):.4f} (collar 0.25 = ±0.125 s), "
@@ -94,9 +91,23 @@ def own_with_every_full_stop(words: list[Word], turns, sentences) -> int:
         if before and not ends_sentence(words[before[-1]].text):
             w = words[before[-1]]
             words[before[-1]] = Word(w.text.rstrip(",;:") + ".", w.start, w.end)
-    spans = split_words(words, speakers_of(words, turns), None)
+    return whole(split_words(words, speakers_of(words, turns), None), sentences)
+
+
+def whole(spans, sentences) -> int:
+    """Reference sentences that came back as a segment of their own (start and end within TOLERANCE)."""
     return sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
                for s in sentences)
+
+
+def full_stops(words: list[Word], sentences) -> tuple[int, int]:
+    """(boundaries where Whisper ended the sentence, boundaries): between two sentences of one speaker."""
+    stops = boundaries = 0
+    for a, b in zip(sentences, sentences[1:]):
+        before = [w for w in words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
+        if a.speaker == b.speaker and before:
+            boundaries, stops = boundaries + 1, stops + ends_sentence(before[-1].text)
+    return stops, boundaries
 
 
 def tune(count: int, seed: int, thresholds: list[float], step: float) -> None:
@@ -194,21 +205,17 @@ def punctuation(count: int, seed: int) -> None:
     print(f"{count} conversations, seed {seed}\n\n| transcription | full stops at boundaries | sentences whole | "
           "transcription time |\n|---|---|---|---|")
     for name, transcribe in ways.items():
-        stops = boundaries = whole = total = 0
+        stops = boundaries = own = total = 0
         seconds = 0.0
         for (wave, sentences), found in zip(data, turns):
             t0 = time.perf_counter()
             transcript = transcribe(wave)
             seconds += time.perf_counter() - t0
-            spans = pipe.spans(transcript, wave.size / SAMPLE_RATE, found)
-            whole += sum(any(abs(p.start - s.start) <= TOLERANCE and abs(p.end - s.end) <= TOLERANCE for p in spans)
-                         for s in sentences)
+            own += whole(pipe.spans(transcript, wave.size / SAMPLE_RATE, found), sentences)
             total += len(sentences)
-            for a, b in zip(sentences, sentences[1:]):
-                before = [w for w in transcript.words if w.end <= b.start + 0.2 and w.start < a.end + 0.2]
-                if a.speaker == b.speaker and before:
-                    boundaries, stops = boundaries + 1, stops + ends_sentence(before[-1].text)
-        print(f"| {name} | {stops}/{boundaries} = {stops / boundaries:.1%} | {whole}/{total} = {whole / total:.1%} | "
+            ended, between = full_stops(transcript.words, sentences)
+        stops, boundaries = stops + ended, boundaries + between
+        print(f"| {name} | {stops}/{boundaries} = {stops / boundaries:.1%} | {own}/{total} = {own / total:.1%} | "
               f"{seconds:.0f} s |", flush=True)
 
 
