@@ -214,7 +214,7 @@ def punctuation(count: int, seed: int) -> None:
             own += whole(pipe.spans(transcript, wave.size / SAMPLE_RATE, found), sentences)
             total += len(sentences)
             ended, between = full_stops(transcript.words, sentences)
-        stops, boundaries = stops + ended, boundaries + between
+            stops, boundaries = stops + ended, boundaries + between
         print(f"| {name} | {stops}/{boundaries} = {stops / boundaries:.1%} | {own}/{total} = {own / total:.1%} | "
               f"{seconds:.0f} s |", flush=True)
 
