@@ -155,7 +155,7 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
     assert read_metrics(out) == metrics  # the one definition, written and read back
     history = json.loads((out / "history.json").read_text())
     assert len(history) == metrics.training["epochs_run"] == 4
-    for png in ("loss.png", "confusion_text.png", "confusion_pipeline.png"):
+    for png in ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png"):
         with Image.open(out / png) as image:
             assert image.width > 400 and image.height > 300
     head = load_head(assets / "heads" / "slue.safetensors")
@@ -163,5 +163,7 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
     assert head.info.training["lr"] == TrainConfig().lr and head.info.training["max_epochs"] == 4
     assert head.info.metrics == metrics.summary() and head.info.metrics["text_test"]["macro_f1"] == round(
         metrics.text["test"]["macro_f1"], 4)
+    assert head.info.temperature == metrics.calibration["temperature"] > 0  # fitted on dev, saved with the head
+    assert 0 <= metrics.calibration["test_after"]["ece"] <= 1
     with open(out / "pipeline_predictions.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 9

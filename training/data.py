@@ -18,7 +18,19 @@ from pathlib import Path
 
 from sentiment.labels import LABELS
 
+from .shared import ROOT, SHARED
+
 log = logging.getLogger(__name__)
+
+# What a stack is trained and tested on, when not SLUE-VoxCeleb (its own splits and test audio, from the Hub):
+# the text manifest in the repository and the spoken test set in ../shared.
+STACK_DATA = {"offline": {"data": ROOT / "data" / "sentiment3.csv",
+                          "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv"}}
+
+
+def stack_data(stack: str) -> dict:
+    """The stack's training text and spoken test set, as paths (None: SLUE-VoxCeleb's own)."""
+    return STACK_DATA.get(stack, {"data": None, "speech": None})
 
 SLUE_REPO = "asapp/slue"
 SLUE_SPLITS = {"fine-tune": "train", "dev": "dev", "test": "test"}  # SLUE's name -> ours

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FILE_NAME = "metrics.json"
-PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png")  # beside it, in the order the app shows them
+PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png")  # beside it, in the order the app shows them
 
 
 @dataclass
@@ -22,6 +22,9 @@ class Metrics:
     # The audio pipeline on the spoken test set: the scores above plus wer, failed, source, seconds and
     # text_same_clips (the head on those clips' reference text). Absent with --skip-pipeline.
     pipeline: dict | None = None
+    # Temperature scaling (training/calibrate.py): method, temperature, bins, and the test split's ECE,
+    # accuracy and bins before and after.
+    calibration: dict | None = None
     extra: dict = field(default_factory=dict)  # keys a later version adds, kept when read back
 
     def runs(self) -> list[tuple[str, dict]]:
@@ -36,6 +39,10 @@ class Metrics:
         if self.pipeline:
             out["pipeline_test"] = {k: round(self.pipeline[k], 4) for k in ("accuracy", "macro_f1", "wer")}
             out["pipeline_test"]["text_macro_f1_same_clips"] = round(self.pipeline["text_same_clips"]["macro_f1"], 4)
+        if self.calibration:
+            out["calibration"] = {"temperature": self.calibration["temperature"],
+                                  "test_ece_before": self.calibration["test_before"]["ece"],
+                                  "test_ece_after": self.calibration["test_after"]["ece"]}
         return out
 
     def write(self, folder: Path) -> Path:

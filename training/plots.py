@@ -1,4 +1,4 @@
-"""The PNGs the app shows: loss curves and confusion matrices, readable at a glance."""
+"""The PNGs the app shows: loss curves, confusion matrices and reliability diagrams, readable at a glance."""
 
 from __future__ import annotations
 
@@ -49,6 +49,36 @@ def plot_confusion(confusion: list[list[int]], labels: list[str], path: Path, ti
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title(name, fontsize=9)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_reliability(calibration: dict, path: Path, title: str) -> Path:
+    """Accuracy against confidence per bin, before and after temperature scaling (``training/calibrate.py``):
+    on the diagonal, a label given with 80 % confidence is right 80 % of the time."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), dpi=120, sharey=True)
+    width = 1.0 / calibration["bins"]
+    panels = (("before: the head as trained", calibration["test_before"]),
+              (f"after: temperature {calibration['temperature']:.2f} (fitted on dev)", calibration["test_after"]))
+    for ax, (name, run) in zip(axes, panels):
+        confidence = [b["confidence"] for b in run["bins"]]
+        accuracy = [b["accuracy"] for b in run["bins"]]
+        ax.bar(confidence, accuracy, width=width * 0.9, color="tab:blue", alpha=0.75, label="accuracy in the bin")
+        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
+        n = sum(b["n"] for b in run["bins"])
+        share = ax.twinx()
+        share.plot(confidence, [b["n"] / n for b in run["bins"]], color="tab:orange", marker=".", lw=1,
+                   label="share of labels")
+        share.set_ylim(0, 1)
+        share.set_yticks([])
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("confidence of the label given")
+        ax.set_title(f"{name}\nECE {run['ece']:.3f}", fontsize=9)
+        lines = ax.get_lines() + share.get_lines()
+        ax.legend(ax.patches[:1] + lines, ["accuracy in the bin"] + [l.get_label() for l in lines],
+                  loc="upper left", fontsize=7)
+    axes[0].set_ylabel("accuracy")
     fig.suptitle(title)
     return _save(fig, path)
 

@@ -5,7 +5,7 @@
     python -m training.run --stack slue --slue-dir DIR     # a local copy in SLUE's layout
 
 Writes sentiment/heads/<stack>.safetensors (package data) and assets/<stack>/{metrics.json, history.json, loss.png,
-confusion_text.png, confusion_pipeline.png, pipeline_predictions.csv}.
+confusion_text.png, confusion_pipeline.png, reliability.png, pipeline_predictions.csv}.
 """
 
 from __future__ import annotations
@@ -34,23 +34,13 @@ from sentiment.stacks import HEADS_DIR, resolve_stack
 from sentiment.transcribers import load_transcriber
 
 from . import data as datasets
+from .calibrate import calibrate
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
 from .metrics import Metrics
-from .shared import ROOT, SHARED
-from .plots import plot_confusion, plot_history
+from .shared import ROOT
+from .plots import plot_confusion, plot_history, plot_reliability
 from .train import TrainConfig, best_epoch, train_head
-
-# What a stack is trained and tested on, when not SLUE-VoxCeleb (its own splits and test audio, from the Hub):
-# the text manifest in the repository and the spoken test set in ../shared.
-STACK_DATA = {"offline": {"data": ROOT / "data" / "sentiment3.csv",
-                          "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv"}}
-
-
-def stack_data(stack: str) -> dict:
-    """The stack's training text and spoken test set, as paths (None: SLUE-VoxCeleb's own)."""
-    return STACK_DATA.get(stack, {"data": None, "speech": None})
-
 
 REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared
 log = logging.getLogger("training")
@@ -92,7 +82,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example], str]:
     """(text examples with train/dev/test splits, spoken test examples, description of the source)."""
-    recipe = stack_data(args.stack)
+    recipe = datasets.stack_data(args.stack)
     if args.data or recipe["data"]:
         path = args.data or recipe["data"]
         text = datasets.load_manifest(path)
@@ -160,7 +150,8 @@ def main(argv=None) -> Metrics:
                   "epochs_run": len(history), "feature_seconds": round(feature_seconds, 1),
                   "train_seconds": round(train_seconds, 1)},
         majority_baseline=majority_baseline(y["train"].tolist(), y["test"].tolist()),
-        text={s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")})
+        text={s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")},
+        calibration=calibrate(head, x["dev"], y["dev"], x["test"], y["test"]))
     out = args.assets / config.stack
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
@@ -181,6 +172,7 @@ def main(argv=None) -> Metrics:
     plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling")
     plot_confusion(metrics.text["test"]["confusion"], list(LABELS), out / "confusion_text.png",
                    f"{config.stack} head on reference text (test), n={metrics.text['test']['n']}")
+    plot_reliability(metrics.calibration, out / "reliability.png", f"{config.stack} head on reference text (test)")
     log.info("wrote %s and %s: %s", head_path, out, json.dumps(info.metrics))
     return metrics
 

@@ -35,6 +35,13 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
         text += (f" On the spoken clips' reference text the head scores macro-F1 "
                  f"{m.pipeline['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "
                  "transcription errors cost.")
+    if m.calibration:
+        c = m.calibration
+        text += (f"\n\n**Confidences**: expected calibration error on the test split "
+                 f"{c['test_before']['ece']:.3f} as trained, **{c['test_after']['ece']:.3f}** with the logits "
+                 f"divided by {c['temperature']:.2f} (temperature scaling, fitted on dev; the labels do not "
+                 "change): among labels given with 80 % confidence, about 80 % are right. The reliability "
+                 "diagram below shows it bin by bin.")
     return text, summary, per_class, [str(folder / n) for n in PLOTS if (folder / n).is_file()]
 
 

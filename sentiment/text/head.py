@@ -33,6 +33,7 @@ class HeadInfo:
     normalization: str = NORMALIZATION
     units: int = 30
     dropout: float = 0.1
+    temperature: float = 1.0  # the logits are divided by it before the softmax (training/calibrate.py)
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
 
@@ -55,7 +56,8 @@ class SentimentHead(nn.Module):
     def probabilities(self, features: torch.Tensor) -> torch.Tensor:
         was_training = self.training
         self.eval()
-        probs = torch.softmax(self(features.to(self.feature_mean.device)).float(), dim=-1)
+        logits = self(features.to(self.feature_mean.device)).float()
+        probs = torch.softmax(logits / self.info.temperature, dim=-1)
         self.train(was_training)
         return probs
 
