@@ -40,8 +40,8 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
         text += (f"\n\n**Confidences**: expected calibration error on the test split "
                  f"{c['test_before']['ece']:.3f} as trained, **{c['test_after']['ece']:.3f}** with the logits "
                  f"divided by {c['temperature']:.2f} (temperature scaling, fitted on dev; the labels do not "
-                 "change): among labels given with 80 % confidence, about 80 % are right. The reliability "
-                 "diagram below shows it bin by bin.")
+                 "change). At 0, labels given with 80 % confidence would be right 80 % of the time; the "
+                 "reliability diagram below shows how close each confidence comes.")
     return text, summary, per_class, [str(folder / n) for n in PLOTS if (folder / n).is_file()]
 
 
