@@ -167,3 +167,33 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
     assert 0 <= metrics.calibration["test_after"]["ece"] <= 1
     with open(out / "pipeline_predictions.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 9
+
+
+def test_leave_one_source_out_never_trains_or_selects_on_the_source_it_tests():
+    from training.transfer import leave_one_out
+
+    g = torch.Generator().manual_seed(0)
+    examples, rows = [], []
+    for source in ("news", "reviews", "tweets"):
+        for i in range(240):
+            label = i % 3
+            split = ("train", "train", "train", "dev", "test")[i % 5]
+            examples.append(data.Example(f"{source}{i}", "x", LABELS[label], split, source=source))
+            rows.append(torch.nn.functional.one_hot(torch.tensor(label), 8).float() * 3 + torch.randn(8, generator=g))
+    x = torch.stack(rows)
+    result = leave_one_out(examples, x, HeadInfo(encoder="enc", hidden_size=8),
+                           TrainConfig(lr=1e-2, max_epochs=30, patience=30))
+    assert set(result) == {"all", "news", "reviews", "tweets"}
+    for source in ("news", "reviews", "tweets"):
+        assert result[source]["n"] == 240  # every row of the source left out
+        assert result[source]["train"] == 2 * 144 and result[source]["dev"] == 2 * 48  # the others' only
+        assert result[source]["macro_f1"] > 0.9  # the labels are in the features, whatever the source
+    assert result["all"]["n"] == 3 * 48 and result["all"]["train"] == 3 * 144
+    with pytest.raises(ValueError, match="two named sources"):
+        leave_one_out([data.Example("a", "x", "Positive", "train")], x[:1], HeadInfo(encoder="enc", hidden_size=8))
+
+
+def test_a_manifest_keeps_its_source_column(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("text,label,split,source\ngood,positive,train,tweets\nbad,negative,test,\n")
+    assert [e.source for e in data.load_manifest(path)] == ["tweets", ""]

@@ -45,6 +45,7 @@ class Example:
     audio: str | None = None  # path to an audio file
     start: float | None = None  # seconds, when the file holds more than this utterance
     end: float | None = None
+    source: str = ""  # where the text comes from (sentiment3: tweets, Amazon or NYT snippets), when known
 
 
 def split(examples: list[Example], name: str) -> list[Example]:
@@ -62,7 +63,7 @@ def keep_known_labels(rows: list[Example], source: str) -> list[Example]:
 
 
 def load_manifest(path: str | Path, default_split: str = "test") -> list[Example]:
-    """CSV, TSV or JSONL with text,label [,split, audio, id]; audio paths are relative to the manifest."""
+    """CSV, TSV or JSONL with text,label [,split, audio, id, source]; audio paths are relative to the manifest."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No manifest at {path}")
@@ -75,7 +76,8 @@ def load_manifest(path: str | Path, default_split: str = "test") -> list[Example
         raise ValueError(f"{path} needs 'text' and 'label' columns; it has {', '.join(records[0])}")
     rows = [Example(id=str(r.get("id") or i), text=r["text"], label=str(r["label"]).strip().capitalize(),
                     split=r.get("split") or default_split,
-                    audio=str(path.parent / r["audio"]) if r.get("audio") else None)
+                    audio=str(path.parent / r["audio"]) if r.get("audio") else None,
+                    source=str(r.get("source") or ""))
             for i, r in enumerate(records)]
     return keep_known_labels(rows, path.name)
 
