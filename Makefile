@@ -26,7 +26,7 @@ app: $(VENV)/.app-installed
 	$(PY) app.py $(ARGS)
 
 test: $(VENV)/.test-installed system
-	@echo "==> running the whole suite (about 18 minutes on 2 cores)"
+	@echo "==> running the whole suite (6 to 20 minutes on 2 cores, by the machine)"
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
 quick: $(VENV)/.test-installed
