@@ -1,7 +1,8 @@
 """A probe for issue 19, run by hand: does fine-tuning the offline stack's text model pay, and what does an
 epoch cost on this machine? LoRA adapters (peft) on MPNet's attention (q, k, v, o of all 12 layers) and the
-committed head (warm start), trained together on sentiment3's train split with the class-weighted loss;
-macro-F1 on dev and test after each epoch, and the time. Not yet the product's training command: nothing is
+committed head (warm start; with ``--hold-out``, a head trained the same way without that source), trained
+together on sentiment3's train split with the class-weighted loss; macro-F1 on dev and test after each
+epoch, and the time. Not yet the product's training command: nothing is
 saved, and the pipeline still runs the frozen encoder.
 
     pip install peft==0.21.2                        # not in the requirements yet
@@ -44,6 +45,28 @@ def load(hold_out: str | None) -> dict[str, tuple[list[str], torch.Tensor]]:
             for k, v in parts.items()}
 
 
+def warm_head(data: dict, hold_out: str | None):
+    """The head to start from: the committed one; with ``hold_out``, one trained the committed way on frozen
+    features without that source (as ``training.transfer`` does), so that nothing of it has been seen."""
+    if not hold_out:
+        return load_head(ROOT / "sentiment" / "heads" / "offline.safetensors")
+    from sentiment.registry import STACK_DEFAULTS
+    from sentiment.stacks import resolve_stack
+    from sentiment.text.encoder import TextEncoder
+    from sentiment.text.head import HeadInfo
+    from training.features import features
+    from training.train import train_head
+
+    config, defaults = resolve_stack("offline", require_head=False), STACK_DEFAULTS["offline"]
+    encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=defaults["pooling"],
+                          layers=defaults["layers"], name=config.encoder_name)
+    x = {k: features(encoder, data[k][0], ROOT / ".cache", name=k) for k in ("train", "dev")}
+    info = HeadInfo(encoder=encoder.name, hidden_size=encoder.hidden_size, pooling=defaults["pooling"],
+                    layers=tuple(defaults["layers"]))
+    head, _ = train_head(x["train"], data["train"][1], x["dev"], data["dev"][1], info)
+    return head
+
+
 def main() -> None:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModel, AutoTokenizer
@@ -60,7 +83,7 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(folder)
     encoder = get_peft_model(AutoModel.from_pretrained(folder), LoraConfig(
         r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.1, target_modules=["q", "k", "v", "o"]))
-    head = load_head(ROOT / "sentiment" / "heads" / "offline.safetensors").train()
+    head = warm_head(data, args.hold_out).train()
 
     def features(texts: list[str]) -> torch.Tensor:  # the offline stack's pooling: mean of the last 4 layers
         t = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
