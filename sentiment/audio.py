@@ -8,6 +8,7 @@ soundfile (libsndfile) decodes wav, flac, ogg and mp3 in-process; anything else 
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
 from os import PathLike
@@ -25,6 +26,7 @@ from sentiment.errors import (EmptyAudioError, NoSpeechError, NonFiniteAudioErro
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.1
 DEFAULT_MAX_SECONDS = 3600.0
+RATES = (1_000, 384_000)  # Hz: what any real recording comes at; a damaged header can say 16,793,216
 SILENCE_DBFS = -60.0  # loudest 30 ms frame below this: nothing to transcribe
 NATIVE_FORMATS = "wav, flac, ogg, mp3"
 _BLOCK_FRAMES = 1 << 20  # read files in blocks so a long stereo file is never held in full
@@ -47,8 +49,8 @@ def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) ->
         if len(source) != 2:
             raise UnreadableAudioError("Audio arrays must come as a (sample_rate, samples) pair.")
         rate, samples = source
-        mono, rate = to_mono(samples), int(rate)
-        _check_duration(len(mono) / max(rate, 1), max_seconds)
+        mono, rate = to_mono(samples), _check_rate(int(rate))
+        _check_duration(len(mono) / rate, max_seconds)
     elif isinstance(source, (bytes, bytearray)):
         name = getattr(source, "name", "the uploaded data")
         if not source:
@@ -91,11 +93,13 @@ def read_stretch(path: str | PathLike, start: float | None = None, end: float | 
 
 
 def resample(mono: np.ndarray, rate: int) -> np.ndarray:
-    """Resample mono float32 samples to 16 kHz with torchaudio (band-limited sinc)."""
-    if rate <= 0:
-        raise UnreadableAudioError(f"Invalid sample rate: {rate} Hz.")
-    if rate == SAMPLE_RATE:
+    """Resample mono float32 samples to 16 kHz with torchaudio (band-limited sinc). torchaudio's kernel
+    grows with the rates' ratio in lowest terms: an odd rate (44,101 Hz) would take gigabytes, so it is
+    resampled as the nearest multiple of 50 Hz, a pitch change under 0.1 %."""
+    if _check_rate(rate) == SAMPLE_RATE:
         return np.ascontiguousarray(mono, dtype=np.float32)
+    if rate // math.gcd(rate, SAMPLE_RATE) > 2000:
+        rate = round(rate / 50) * 50
     out = AF.resample(torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32)), rate, SAMPLE_RATE)
     return out.numpy()
 
@@ -120,6 +124,13 @@ def loudest_frame_dbfs(wave: np.ndarray, frame: int = 480) -> float:
     frames = wave[: n * frame].reshape(n, -1) if wave.size >= frame else wave[None, :]
     rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1)).max()
     return float(20 * np.log10(max(rms, 1e-12)))
+
+
+def _check_rate(rate: int) -> int:
+    if not RATES[0] <= rate <= RATES[1]:
+        raise UnreadableAudioError(f"Unsupported sample rate: {rate:,} Hz; audio must be recorded at "
+                                   f"{RATES[0]:,} to {RATES[1]:,} Hz.")
+    return rate
 
 
 def _check_duration(seconds: float, max_seconds: float) -> None:

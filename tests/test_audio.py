@@ -46,6 +46,14 @@ def test_rates_and_channels(tmp_path, rate, channels):
     assert 0.35 < np.abs(wave).max() < 0.45  # down-mixed by averaging, not summing
 
 
+def test_an_odd_rate_is_resampled_and_an_impossible_one_refused():
+    wave = load_audio((44_101, sine(2.0, 44_101)))  # coprime with 16 kHz: as 44,100 Hz, not a 5 GB kernel
+    assert abs(wave.size - 2 * SR) <= 2 and abs(peak_hz(wave) - 440) < 2
+    for rate in (0, 500, 16_793_216):  # the last from a WAV header with one byte changed (test_audio_fuzz)
+        with pytest.raises(UnreadableAudioError, match="sample rate"):
+            load_audio((rate, sine(1.0, 8000)))
+
+
 def test_arrays_int16_float64_and_channel_layouts():
     x = sine(1.0, 44100, channels=2)
     from_int16 = load_audio((44100, (x * 32767).astype(np.int16)))

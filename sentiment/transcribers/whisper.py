@@ -20,8 +20,8 @@ and with noise at 15 dB SNR (``python bench/whisper_options.py``; the table is i
 - Silero VAD (``vad_filter``) only for recordings over 30 s (more than one Whisper window), where it skips
   long silences and cuts at pauses; on the clips it changed no WER figure.
 - a recording over 5 minutes is transcribed in pieces of at most 5 minutes, each cut at the quietest moment of
-  its last 20 s: faster-whisper computes the features of all it is given at once, and that alone peaked at
-  3 GB for 60 minutes (``bench/speakers.py memory``). Decoding is not conditioned on earlier text, so a cut in
+  its last 20 s: faster-whisper computes the features of all it is given at once, and a 60-minute recording
+  peaked at 4.8 GB, 1.9 GB in pieces (``bench/speakers.py memory``). Decoding is not conditioned on earlier text, so a cut in
   a pause changes nothing else.
 """
 
