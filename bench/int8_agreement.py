@@ -54,7 +54,7 @@ def main() -> None:
     test = split(load_manifest(ROOT / "data" / "sentiment3.csv"), "test")[: args.limit]
     texts, truth = [normalize_text(e.text) for e in test], [label_id(e.label) for e in test]
     encoder = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers,
-                          name=config.encoder_name, backend="onnx", precision="fp32")
+                          name=config.encoder_name, adapter=head.adapter, backend="onnx", precision="fp32")
     t0 = time.perf_counter()
     ref = head.probabilities(encoder.encode(texts)).argmax(-1).tolist()
     print(f"{'fp32':28s} agreement 100.00%  macro-F1 {scores(truth, ref)['macro_f1']:.4f}  "

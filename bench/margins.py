@@ -27,6 +27,7 @@ from sentiment.pipeline import load_pipeline  # noqa: E402
 from training.testing import with_noise  # noqa: E402
 from training.shared import SHARED  # noqa: E402
 from sentiment.text.normalize import normalize_text  # noqa: E402
+from training.data import load_text, split  # noqa: E402
 from training.evaluate import scores, word_error_rate as wer  # noqa: E402
 
 REAL, TTS = SHARED / "data" / "speech" / "real", SHARED / "data" / "speech" / "tts"
@@ -78,9 +79,9 @@ def main() -> None:
     report("pipeline macro-F1, 120 spoken (floor)", f1_heard, 0.55, False)
     print(f"  reference text macro-F1 on the same clips: {f1_read:.3f}")
 
-    text = [r for r in csv.DictReader(open(ROOT / "data" / "sentiment3.csv", newline="")) if r["split"] == "test"]
-    f1 = scores([label_id(r["label"]) for r in text], pipe.classify([r["text"] for r in text]).argmax(1).tolist())
-    report("sentiment3 test macro-F1 (test_text_macro_f1_on_the_test_split)", f1["macro_f1"], 0.66, False)
+    text = split(load_text(ROOT / "data" / "sentiment3.csv"), "test")  # less the sentences kept apart
+    f1 = scores([label_id(r.label) for r in text], pipe.classify([r.text for r in text]).argmax(1).tolist())
+    report("sentiment3 test macro-F1 (test_text_macro_f1_on_the_test_split)", f1["macro_f1"], 0.70, False)
     claimed = pipe.head.info.metrics["text_test"]["macro_f1"]
     print(f"sentiment3 test macro-F1 {f1['macro_f1']:.4f}, the head's metadata claims {claimed:.4f} "
           f"(difference {f1['macro_f1'] - claimed:+.4f}; the test allows 0.01)")

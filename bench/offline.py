@@ -1,6 +1,8 @@
 """Benchmark the offline stack beside its baselines, in one run (run by hand; about 5 minutes on 2 cores).
 
     python bench/offline.py [--repeat 3] [--skip cold]
+    git show HEAD~1:sentiment/heads/offline.safetensors > /tmp/before.safetensors
+    python bench/offline.py --before /tmp/before.safetensors     # also the stack with another head, same run
 
 On the 5-10 s clips of ../shared (the three real LibriVox recordings of that length and the first 12
 spoken sentences of that length), warm, median of ``--repeat`` runs per clip:
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import socket
 import statistics
 import subprocess
@@ -101,8 +104,10 @@ def text_stage(pipe) -> None:
           f"{b} {tb * 1000:.1f} ms ({ta / tb:.1f}x)")
 
 
-def cold_start(repeat: int) -> list[float]:
-    """Seconds from ``python app.py`` to the first answer of its page, models already on disk."""
+def cold_start(repeat: int, head: Path | None = None) -> list[float]:
+    """Seconds from ``python app.py`` to the first answer of its page, models already on disk; ``head``: the
+    offline head it loads (default: the committed one)."""
+    env = {**os.environ, **({"SENTIMENT_HEAD": str(head)} if head else {})}
     times = []
     for _ in range(repeat):
         with socket.socket() as s:
@@ -110,7 +115,7 @@ def cold_start(repeat: int) -> list[float]:
             port = s.getsockname()[1]
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         try:
             while time.perf_counter() - t0 < 120:
                 try:
@@ -131,6 +136,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme", "text"))
+    p.add_argument("--before", type=Path, help="another offline head (e.g. the previous commit's): its pipeline "
+                   "and cold start are measured in the same run, beside ours")
     args = p.parse_args()
     paths = clips()
     seconds = sum(len(load_audio(c)) / SAMPLE_RATE for c in paths)
@@ -143,6 +150,12 @@ def main() -> None:
     others = {"readme": ("faster-whisper as its README shows (beam 5, defaults), transcription only",
                          faster_whisper_readme),
               "pocketsphinx": ("PocketSphinx, plain decoder, transcription only", pocketsphinx_plain)}
+    if args.before:
+        before = load_pipeline("offline", device="cpu", head=str(args.before))
+        value = rtf(before, paths, args.repeat)
+        print(f"| before: the same stack with {args.before.name} ({before.models['encoder']}) | {value:.3f} "
+              f"| {value / ours:.2f}x ours |")
+        del before
     for key, (what, make) in others.items():
         if key in args.skip:
             continue
@@ -155,9 +168,10 @@ def main() -> None:
     if "text" not in args.skip:
         text_stage(pipe)
     if "cold" not in args.skip:
-        times = cold_start(3)
-        print(f"\ncold start of `python app.py` to its page answering: median {statistics.median(times):.1f} s "
-              f"({', '.join(f'{t:.1f}' for t in times)})")
+        for name, head in [("ours", None)] + ([("before", args.before)] if args.before else []):
+            times = cold_start(3, head)
+            print(f"\ncold start of `python app.py` to its page answering ({name}): median "
+                  f"{statistics.median(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)})")
 
 
 if __name__ == "__main__":

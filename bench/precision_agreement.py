@@ -40,7 +40,7 @@ def main() -> None:
     labels = {}
     for precision in precisions:
         encoder = TextEncoder(config.encoder, device=args.device, pooling=head.info.pooling, layers=head.info.layers,
-                              name=config.encoder_name, backend="torch", precision=precision)
+                              name=config.encoder_name, adapter=head.adapter, backend="torch", precision=precision)
         t0 = time.perf_counter()
         labels[precision] = head.probabilities(encoder.encode(texts).to(args.device)).argmax(-1).cpu().tolist()
         print(f"{precision}: macro-F1 {scores(truth, labels[precision])['macro_f1']:.4f}, "

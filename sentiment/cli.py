@@ -80,6 +80,7 @@ def _info(args) -> int:
     head = load_head(config.head)
     print(json.dumps({"config": config.describe(), "pooling": head.info.pooling, "layers": head.info.layers,
                       "labels": head.info.labels, "normalization": head.info.normalization,
+                      "adapter": head.info.adapter or None,
                       "metrics": head.info.metrics}, indent=2))
     return 0
 

@@ -54,11 +54,16 @@ class SentimentPipeline:
         if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
             raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
                              f"the encoder gives {encoder.pooling} pooling of layers {encoder.layers}")
+        digest = lambda a: a.digest if a is not None else None  # noqa: E731
+        if digest(head.adapter) != digest(getattr(encoder, "adapter", None)):
+            raise ModelError("The head was trained with a fine-tuned encoder: load the encoder with its adapters "
+                             "(TextEncoder(..., adapter=head.adapter)), as load_pipeline does")
         self.transcriber, self.encoder, self.head = transcriber, encoder, head
         self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
         self.diarizer, self.num_speakers = diarizer, num_speakers
         self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
-                       "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}",
+                       "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}"
+                               + (f", encoder fine-tuned (LoRA rank {head.info.adapter['rank']})" if head.adapter else ""),
                        "transcriber_runtime": str(getattr(transcriber, "runtime", "")),
                        "encoder_runtime": str(encoder.runtime),
                        "diarizer": "pyannote/segmentation-3.0 + Resemblyzer GE2E" if diarizer else "off"}
@@ -195,7 +200,7 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     head = load_head(config.head, device=config.device)
     head.check_encoder(config.encoder_name)  # by name, before any large model is loaded
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling,
-                          layers=head.info.layers, name=config.encoder_name)
+                          layers=head.info.layers, name=config.encoder_name, adapter=head.adapter)
     transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
     diarizer = None
     if speakers == "auto" and (num_speakers or bundled.diarizer_installed()):

@@ -126,8 +126,10 @@ def test_only_the_two_endpoints_are_public(client):
 
 def test_evaluation_view_reads_the_stack_artefacts():
     text, summary, per_class, plots = evaluation_view("offline", app.ASSETS)
-    assert "sentiment3.csv" in text and len(summary) == 2 and len(per_class) == 6 and len(plots) == 4
-    assert plots[-1].endswith("reliability.png") and "calibration error" in text
+    assert "sentiment3.csv" in text and len(summary) == 2 and len(per_class) == 6 and len(plots) == 5
+    assert plots[-2].endswith("reliability.png") and "calibration error" in text
+    assert plots[-1].endswith("transfer.png") and "never saw" in text  # leave one source out (issue 19)
+    assert "Fine-tuned encoder**: LoRA adapters of rank 8" in text
     assert summary[0][0].startswith("text") and 0 < summary[0][3] < 1 and 0 < summary[1][4] < 1  # WER
     assert [row[1] for row in per_class[:3]] == list(LABELS)
     text, summary, per_class, plots = evaluation_view("no-such-stack", app.ASSETS)

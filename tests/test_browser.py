@@ -99,11 +99,11 @@ def test_upload_analyse_and_see_the_result(page):
 def test_evaluation_tab_images_render(page):
     page.get_by_role("tab", name="Evaluation").click()
     page.wait_for_function(
-        "[...document.querySelectorAll('#evaluation img')].length >= 4 && "
+        "[...document.querySelectorAll('#evaluation img')].length >= 5 && "
         "[...document.querySelectorAll('#evaluation img')].every(i => i.complete && i.naturalWidth > 0)",
         timeout=60_000)
     widths = page.eval_on_selector_all("#evaluation img", "imgs => imgs.map(i => i.naturalWidth)")
-    assert len(widths) >= 4 and all(w > 100 for w in widths)  # loss, two confusion matrices, reliability
+    assert len(widths) >= 5 and all(w > 100 for w in widths)  # loss, two confusion matrices, reliability, transfer
     assert "macro-F1" in page.inner_text("#evaluation") and "calibration error" in page.inner_text("#evaluation")
     page.screenshot(path=str(ARTIFACTS / "evaluation.png"), full_page=True)
 

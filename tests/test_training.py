@@ -197,3 +197,29 @@ def test_a_manifest_keeps_its_source_column(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("text,label,split,source\ngood,positive,train,tweets\nbad,negative,test,\n")
     assert [e.source for e in data.load_manifest(path)] == ["tweets", ""]
+
+
+def test_run_with_lora_fine_tuning_stores_adapters_the_pipeline_merges(tiny_bert, tiny_ctc, tmp_path, monkeypatch):
+    from sentiment.pipeline import load_pipeline
+
+    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path / "models"))
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 6, "dev": 3, "test": 3})
+    assets = tmp_path / "assets"
+    metrics = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert),
+                        "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
+                        "--heads-dir", str(assets / "heads"), "--skip-pipeline", "--cache-dir", str(tmp_path / "cache"),
+                        "--max-epochs", "3", "--finetune", "lora", "--finetune-epochs", "2"])
+    tuned = metrics.training["finetune"]
+    assert tuned["method"] == "lora" and len(tuned["history"]) == 2 and tuned["adapter_parameters"] > 0
+    assert metrics.models["encoder"].endswith("+ LoRA rank 8")
+    path = assets / "heads" / "slue.safetensors"
+    head = load_head(path)
+    assert head.adapter is not None and head.info.adapter["target_modules"] == ["query", "key", "value"]
+    assert head.info.training["finetune"]["best_epoch"] in (1, 2)
+    pipe = load_pipeline("slue", head=str(path), encoder=str(tiny_bert), asr_model=str(tiny_ctc), device="cpu",
+                         speakers="off")
+    assert pipe.encoder.adapter.digest == head.adapter.digest  # the product runs the fine-tuned encoder
+    dev = data.split(data.load_slue_dir(folder), "dev")
+    predicted = pipe.classify([e.text for e in dev]).argmax(1)
+    accuracy = (predicted == torch.tensor([LABELS.index(e.label) for e in dev])).float().mean().item()
+    assert accuracy == pytest.approx(metrics.text["dev"]["accuracy"], abs=1e-6)  # the figures are its figures

@@ -100,9 +100,9 @@ def main(argv=None) -> dict:
     head = load_head(path)
     config = resolve_stack(args.stack, require_head=False)
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling,
-                          layers=head.info.layers, name=config.encoder_name)
+                          layers=head.info.layers, name=config.encoder_name, adapter=head.adapter)
     head.check_encoder(encoder.name, encoder.hidden_size)
-    text = datasets.load_manifest(data)
+    text = datasets.load_text(data)
     x, y = {}, {}
     for s in ("dev", "test"):
         rows = datasets.split(text, s)

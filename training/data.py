@@ -9,11 +9,14 @@ Labels outside Negative/Neutral/Positive (SLUE's ``<mixed>`` and ``Disagreement`
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 import logging
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sentiment.labels import LABELS
@@ -26,6 +29,11 @@ log = logging.getLogger(__name__)
 # the text manifest in the repository and the spoken test set in ../shared.
 STACK_DATA = {"offline": {"data": ROOT / "data" / "sentiment3.csv",
                           "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv"}}
+
+
+# Keys of sentences kept apart to measure transfer (a copy of ../shared/data/exclude/sentences.sha256, so that a
+# clone without ../shared decontaminates the same way): never trained or selected on. data/exclude/README.md.
+EXCLUDED = ROOT / "data" / "exclude" / "sentences.sha256"
 
 
 def stack_data(stack: str) -> dict:
@@ -60,6 +68,34 @@ def keep_known_labels(rows: list[Example], source: str) -> list[Example]:
         log.warning("%s: dropped %d rows with other labels (%s)", source, sum(dropped.values()),
                     ", ".join(f"{k}: {v}" for k, v in sorted(dropped.items())))
     return kept
+
+
+def sentence_key(text: str) -> str:
+    """The exclusion list's key: lowercase, runs of other than a-z0-9 as one space, stripped, SHA-256."""
+    return hashlib.sha256(re.sub(r"[^a-z0-9]+", " ", text.lower()).strip().encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def excluded_keys(path: Path | None = None) -> frozenset[str]:
+    path = path or EXCLUDED
+    if not path.is_file():
+        raise FileNotFoundError(f"The exclusion list {path} is missing: it is part of the repository (git checkout it)")
+    return frozenset(line.strip() for line in path.read_text().splitlines() if line.strip())
+
+
+def decontaminate(rows: list[Example], source: str) -> list[Example]:
+    """Drop every row whose sentence is on the exclusion list; log how many, by split and source."""
+    keys = excluded_keys()
+    dropped = Counter((r.split, r.source or "-") for r in rows if sentence_key(r.text) in keys)
+    if dropped:
+        log.warning("%s: dropped %d sentences kept apart to measure transfer (%s)", source, sum(dropped.values()),
+                    ", ".join(f"{s} {src}: {n}" for (s, src), n in sorted(dropped.items())))
+    return [r for r in rows if sentence_key(r.text) not in keys]
+
+
+def load_text(path: str | Path) -> list[Example]:
+    """A text manifest to train, select or test a head on: ``load_manifest`` less the excluded sentences."""
+    return decontaminate(load_manifest(path), Path(path).name)
 
 
 def load_manifest(path: str | Path, default_split: str = "test") -> list[Example]:

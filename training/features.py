@@ -35,7 +35,8 @@ def encoder_fingerprint(encoder: TextEncoder) -> str:
 def cache_key(encoder: TextEncoder, texts: list[str]) -> str:
     spec = json.dumps({"encoder": encoder.name, "weights": encoder_fingerprint(encoder), "pooling": encoder.pooling,
                        "layers": list(encoder.layers), "normalization": NORMALIZATION,
-                       "max_length": encoder.max_length, "precision": encoder.runtime.precision}, sort_keys=True)
+                       "max_length": encoder.max_length, "precision": encoder.runtime.precision,
+                       **({"adapter": encoder.adapter.digest} if encoder.adapter else {})}, sort_keys=True)
     h = hashlib.sha256(spec.encode())
     for text in texts:
         h.update(text.encode() + b"\0")

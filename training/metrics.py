@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FILE_NAME = "metrics.json"
-PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png")  # beside it, in the order the app shows them
+PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png", "transfer.png")  # beside it, in the order the app shows them
 
 
 @dataclass

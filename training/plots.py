@@ -11,16 +11,29 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def plot_history(history: list[dict], path: Path, title: str) -> Path:
+def plot_history(history: list[dict], path: Path, title: str, finetune: list[dict] | None = None) -> Path:
+    """Loss and dev macro-F1 by epoch; with ``finetune``, a second panel for the epochs that fine-tuned the
+    encoder with the head (they start from the first panel's kept epoch)."""
+    panels = [(history, title)] + ([(finetune, "then the encoder fine-tuned with it (LoRA)")] if finetune else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4), dpi=120, squeeze=False)
+    for loss_ax, (records, name) in zip(axes[0], panels):
+        _curves(loss_ax, records, name)
+    return _save(fig, path)
+
+
+def _curves(loss_ax, history: list[dict], title: str) -> None:
     epochs = [r["epoch"] for r in history]
     best = max(history, key=lambda r: (r["dev_macro_f1"], -r["epoch"]))
-    fig, loss_ax = plt.subplots(figsize=(7, 4), dpi=120)
-    loss_ax.plot(epochs, [r["train_loss"] for r in history], label="train loss", color="tab:blue")
-    loss_ax.plot(epochs, [r["dev_loss"] for r in history], label="dev loss", color="tab:orange")
+    marker = "o" if len(history) < 10 else None
+    loss_ax.plot(epochs, [r["train_loss"] for r in history], label="train loss", color="tab:blue", marker=marker)
+    loss_ax.plot(epochs, [r["dev_loss"] for r in history], label="dev loss", color="tab:orange", marker=marker)
     loss_ax.set_xlabel("epoch")
     loss_ax.set_ylabel("class-weighted cross-entropy")
+    if len(history) < 10:
+        loss_ax.set_xticks(epochs)
     f1_ax = loss_ax.twinx()
-    f1_ax.plot(epochs, [r["dev_macro_f1"] for r in history], label="dev macro-F1", color="tab:green", ls="--")
+    f1_ax.plot(epochs, [r["dev_macro_f1"] for r in history], label="dev macro-F1", color="tab:green", ls="--",
+               marker=marker)
     f1_ax.set_ylabel("dev macro-F1")
     f1_ax.set_ylim(0, 1)
     loss_ax.axvline(best["epoch"], color="grey", ls=":", lw=1)
@@ -29,8 +42,7 @@ def plot_history(history: list[dict], path: Path, title: str) -> Path:
                      ha="left" if best["epoch"] < epochs[-1] * 0.7 else "right")
     lines = loss_ax.get_lines()[:2] + f1_ax.get_lines()
     loss_ax.legend(lines, [l.get_label() for l in lines], loc="center right", fontsize=8)
-    loss_ax.set_title(title)
-    return _save(fig, path)
+    loss_ax.set_title(title, fontsize=10)
 
 
 def plot_confusion(confusion: list[list[int]], labels: list[str], path: Path, title: str) -> Path:
@@ -80,6 +92,30 @@ def plot_reliability(calibration: dict, path: Path, title: str) -> Path:
                   loc="upper left", fontsize=7)
     axes[0].set_ylabel("accuracy")
     fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_transfer(result: dict, path: Path, title: str) -> Path:
+    """Macro-F1 per source never seen in training (``training/transfer.py``), frozen encoder beside fine-tuned,
+    and the in-domain test split for scale."""
+    frozen, tuned = result["scores"], result.get("finetuned", {}).get("scores", {})
+    names = list(frozen)
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=120)
+    x = np.arange(len(names))
+    width = 0.38 if tuned else 0.6
+    bars = [(frozen, "frozen encoder + head", "tab:grey", -width / 2 if tuned else 0)]
+    if tuned:
+        bars.append((tuned, "fine-tuned (LoRA) + head", "tab:blue", width / 2))
+    for scores, label, color, shift in bars:
+        values = [scores[n]["macro_f1"] if n in scores else np.nan for n in names]
+        drawn = ax.bar(x + shift, values, width, label=label, color=color)
+        ax.bar_label(drawn, labels=[f"{v:.3f}" if v == v else "" for v in values], fontsize=8, padding=2)
+    ax.set_xticks(x, [("test split\n(all sources seen)" if n == "all" else f"{n}\n(left out)") for n in names],
+                  fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("macro-F1")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title, fontsize=10)
     return _save(fig, path)
 
 

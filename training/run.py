@@ -1,6 +1,7 @@
 """Train, select and evaluate a head for one stack, and write everything the app shows.
 
     python -m training.run --stack offline                 # sentiment3.csv + spoken test set, no network
+                                                           # (fine-tunes the encoder with LoRA: ~25 min, 2 cores)
     python -m training.run --stack slue                    # SLUE-VoxCeleb from the Hub (gated)
     python -m training.run --stack slue --slue-dir DIR     # a local copy in SLUE's layout
 
@@ -25,6 +26,7 @@ import torch
 from sentiment.text.encoder import TextEncoder
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
+from sentiment.text.adapter import weights_sha256
 from sentiment.text.head import HeadInfo, save_head
 from sentiment.labels import LABELS, label_id
 from sentiment.pipeline import SentimentPipeline
@@ -37,11 +39,13 @@ from . import data as datasets
 from .calibrate import calibrate
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
+from .finetune import METHODS, FinetuneConfig, describe, finetune
 from .metrics import Metrics
 from .shared import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
 from .train import TrainConfig, best_epoch, train_head
 
+FINETUNED = ("offline",)  # stacks whose encoder is fine-tuned by default; the mission keeps its frozen bert-base
 REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared
 log = logging.getLogger("training")
 
@@ -71,6 +75,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         if not isinstance(value, bool):
             hp.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value,
                             help=f"(default {value})")
+    ft = p.add_argument_group("fine-tuning the encoder (after the head; training/finetune.py)")
+    ft.add_argument("--finetune", choices=METHODS, help="LoRA adapters on the encoder, trained with the "
+                    "head and stored in its checkpoint; default: the stack's (offline lora, slue off)")
+    ft.add_argument("--finetune-epochs", type=int, default=FinetuneConfig.epochs, help="(default %(default)s)")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failure")
     out = p.add_argument_group("output")
     out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where <stack>/ (metrics, plots) goes")
@@ -85,12 +93,12 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
     recipe = datasets.stack_data(args.stack)
     if args.data or recipe["data"]:
         path = args.data or recipe["data"]
-        text = datasets.load_manifest(path)
+        text = datasets.load_text(path)
         source = _display(path)
     else:
         folder = args.slue_dir or datasets.fetch_slue(args.cache_dir, audio=not args.skip_pipeline,
                                                       token=args.hf_token)
-        text = datasets.load_slue_dir(folder)
+        text = datasets.decontaminate(datasets.load_slue_dir(folder), "SLUE-VoxCeleb")
         source = f"SLUE-VoxCeleb ({folder})"
     speech_path = args.speech or recipe["speech"]
     if not args.speech and speech_path and not Path(speech_path).is_file():
@@ -141,6 +149,9 @@ def main(argv=None) -> Metrics:
     info = HeadInfo(encoder=encoder.name, hidden_size=encoder.hidden_size, pooling=args.pooling, layers=layers)
     head, history = train_head(x["train"], y["train"], x["dev"], y["dev"], info, train_config)
     train_seconds = time.perf_counter() - t0
+    finetuned = None
+    if (args.finetune or ("lora" if args.stack in FINETUNED else "off")) == "lora":
+        head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, y, x)
     predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
     metrics = Metrics(
         stack=config.stack, data={"source": source, "counts": counts},
@@ -152,6 +163,9 @@ def main(argv=None) -> Metrics:
         majority_baseline=majority_baseline(y["train"].tolist(), y["test"].tolist()),
         text={s: scores(y[s].tolist(), predict(s)) for s in ("dev", "test")},
         calibration=calibrate(head, x["dev"], y["dev"], x["test"], y["test"]))
+    if finetuned:
+        metrics.training["finetune"] = finetuned
+        metrics.models["encoder"] = f"{encoder.name} + LoRA rank {finetuned['rank']}"
     out = args.assets / config.stack
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
@@ -164,17 +178,34 @@ def main(argv=None) -> Metrics:
         _write_rows(rows, out / "pipeline_predictions.csv")
         plot_confusion(metrics.pipeline["confusion"], list(LABELS), out / "confusion_pipeline.png",
                        f"{config.stack} pipeline (audio → transcript → label), n={metrics.pipeline['n']}")
-    info.training = metrics.training
-    info.metrics = metrics.summary()
+    head.info.training = metrics.training
+    head.info.metrics = metrics.summary()
     head_path = save_head(head, args.heads_dir / f"{config.stack}.safetensors")
     metrics.write(out)
     (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
-    plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling")
+    plot_history(history, out / "loss.png", f"{config.stack} head: {encoder.name}, {args.pooling} pooling",
+                 finetune=finetuned["history"] if finetuned else None)
     plot_confusion(metrics.text["test"]["confusion"], list(LABELS), out / "confusion_text.png",
                    f"{config.stack} head on reference text (test), n={metrics.text['test']['n']}")
     plot_reliability(metrics.calibration, out / "reliability.png", f"{config.stack} head on reference text (test)")
-    log.info("wrote %s and %s: %s", head_path, out, json.dumps(info.metrics))
+    log.info("wrote %s and %s: %s", head_path, out, json.dumps(head.info.metrics))
     return metrics
+
+
+def _finetune(args, config, encoder, head, text, y, x):
+    """Fine-tune from the frozen-encoder head, then encode dev and test again as the product will: through
+    the merged (and, on a CPU, exported) encoder, so that every figure after this is the stored model's."""
+    ft_config = FinetuneConfig(epochs=args.finetune_epochs)
+    texts = {s: [e.text for e in datasets.split(text, s)] for s in ("train", "dev", "test")}
+    sha = weights_sha256(encoder.name, encoder.source) or "unknown"
+    t0 = time.perf_counter()
+    head, history, ft_config = finetune(config.encoder, encoder.name, sha, head, (texts["train"], y["train"]),
+                                        (texts["dev"], y["dev"]), ft_config)
+    seconds = time.perf_counter() - t0
+    encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling, layers=head.info.layers,
+                          name=encoder.name, adapter=head.adapter)
+    x = {**x, **{s: features(encoder, texts[s], args.cache_dir, name=f"{s} (fine-tuned)") for s in ("dev", "test")}}
+    return head, encoder, x, {**describe(ft_config, history, head), "seconds": round(seconds, 1)}
 
 
 def _engine(args, config, head) -> dict:

@@ -80,7 +80,7 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--out", type=Path, default=ROOT / "assets" / "offline" / "encoder_selection.json")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    examples = datasets.load_manifest(args.data)
+    examples = datasets.load_text(args.data)
     splits = {s: datasets.split(examples, s) for s in ("train", "dev", "test")}
     y = {s: torch.tensor([label_id(e.label) for e in rows]) for s, rows in splits.items()}
     results = []

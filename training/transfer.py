@@ -4,9 +4,12 @@ other sources' train split, selected on their dev split, and tested on every row
 Issue 19 decides between recipes by these figures, not by the in-domain test split alone.
 
     python -m training.transfer                      # the offline stack's recipe: frozen MPNet + head
+    python -m training.transfer --finetune lora      # + LoRA fine-tuning (training/finetune.py): ~12 min a source
+    python -m training.transfer --finetune lora --hold-out tweets    # one source (the others' figures are kept)
     python -m training.transfer --data other.csv     # any manifest with a source column
 
-Writes assets/<stack>/transfer.json and prints a table.
+Writes assets/<stack>/transfer.json ("scores": frozen; "finetuned": the fine-tuned recipe, beside it) and
+transfer.png (the app's Evaluation tab shows it), and prints a table.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -23,11 +27,15 @@ from sentiment.labels import label_id
 from sentiment.registry import STACK_DEFAULTS, TRAINABLE_STACKS
 from sentiment.stacks import resolve_stack
 from sentiment.text.encoder import TextEncoder
+from sentiment.text.adapter import weights_sha256
 from sentiment.text.head import HeadInfo
+from sentiment.text.normalize import normalize_text
 
 from . import data as datasets
 from .evaluate import scores
 from .features import features
+from .finetune import METHODS, FinetuneConfig
+from .plots import plot_transfer
 from .shared import ROOT
 from .train import TrainConfig, train_head
 
@@ -35,20 +43,30 @@ log = logging.getLogger("training")
 
 
 def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadInfo,
-                  config: TrainConfig = TrainConfig()) -> dict:
+                  config: TrainConfig = TrainConfig(), tune: Callable | None = None,
+                  hold_out: list[str] | None = None) -> dict:
     """{source: scores on all its rows} of heads trained and selected without it (``x``: the examples'
-    features, in order), and "all" for the ordinary split (train, dev → test) for comparison."""
+    features, in order), and "all" for the ordinary split (train, dev → test) for comparison. ``tune``:
+    ``tune(head, train, dev, test) -> predicted label ids``, a recipe that goes on from the frozen head (then
+    no "all": that is ``training.run``'s figure); ``hold_out``: only these sources."""
     y = torch.tensor([label_id(e.label) for e in examples])
     sources = sorted({e.source for e in examples})
     if len(sources) < 2 or "" in sources:
         raise ValueError(f"Leaving a source out needs at least two named sources; the data has {sources}")
+    unknown = set(hold_out or []) - set(sources)
+    if unknown:
+        raise ValueError(f"No source {', '.join(sorted(unknown))} in the data; it has {', '.join(sources)}")
     out = {}
-    for held_out in [None, *sources]:
+    for held_out in ([] if tune else [None]) + [s for s in sources if not hold_out or s in hold_out]:
         pick = lambda split: torch.tensor([e.split == split and e.source != held_out for e in examples])  # noqa: E731
         train, dev = pick("train"), pick("dev")
         test = torch.tensor([e.source == held_out if held_out else e.split == "test" for e in examples])
         head, _ = train_head(x[train], y[train], x[dev], y[dev], HeadInfo(**asdict(info)), config)
-        predicted = head.probabilities(x[test]).argmax(1).tolist()
+        if tune:
+            rows = lambda mask: [e for e, m in zip(examples, mask.tolist()) if m]  # noqa: E731
+            predicted = tune(head, rows(train), rows(dev), rows(test))
+        else:
+            predicted = head.probabilities(x[test]).argmax(1).tolist()
         name = held_out or "all"
         out[name] = {"train": int(train.sum()), "dev": int(dev.sum()), **scores(y[test].tolist(), predicted)}
         log.info("%s: macro-F1 %.3f on %d rows", name, out[name]["macro_f1"], out[name]["n"])
@@ -64,12 +82,15 @@ def main(argv=None) -> dict:
     p.add_argument("--data", type=Path, help="manifest with split and source columns (default: the stack's)")
     p.add_argument("--assets", type=Path, default=ROOT / "assets", help="where <stack>/transfer.json goes")
     p.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature cache")
+    p.add_argument("--finetune", choices=METHODS, default="off", help="lora: measure the fine-tuned "
+                   "recipe (training.run's for the offline stack) beside the frozen one")
+    p.add_argument("--hold-out", nargs="+", metavar="SOURCE", help="leave out only these sources (default: each)")
     args = p.parse_args(argv)
     setup_logging(False, level=logging.INFO)
     path = args.data or datasets.stack_data(args.stack)["data"]
     if path is None:
         raise ValueError(f"The {args.stack} stack has no manifest with sources here: give --data")
-    examples = datasets.load_manifest(path)
+    examples = datasets.load_text(path)
     config = resolve_stack(args.stack, require_head=False)
     pooling, layers = STACK_DEFAULTS[args.stack]["pooling"], tuple(STACK_DEFAULTS[args.stack]["layers"])
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=pooling, layers=layers,
@@ -79,18 +100,55 @@ def main(argv=None) -> dict:
     x = torch.cat([features(encoder, [e.text for e in datasets.split(examples, s)], args.cache_dir, name=s)
                    for s in ("train", "dev", "test")])
     info = HeadInfo(encoder=encoder.name, hidden_size=encoder.hidden_size, pooling=pooling, layers=layers)
-    result = {"data": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
-              "recipe": f"frozen {encoder.name} ({pooling} pooling of layers {list(layers)}) + head",
-              "training": asdict(TrainConfig()), "scores": leave_one_out(order, x, info)}
     out = args.assets / args.stack / "transfer.json"
+    result = json.loads(out.read_text()) if out.is_file() else {}
+    result |= {"data": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+               "recipe": f"frozen {encoder.name} ({pooling} pooling of layers {list(layers)}) + head",
+               "training": asdict(TrainConfig())}
+    if args.finetune == "off":
+        result["scores"] = {**result.get("scores", {}), **leave_one_out(order, x, info, hold_out=args.hold_out)}
+    else:
+        ft_config = FinetuneConfig()
+        tuned = leave_one_out(order, x, info, tune=_tuner(config, encoder, ft_config), hold_out=args.hold_out)
+        old = result.get("finetuned", {})
+        result["finetuned"] = {"recipe": f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head",
+                               "finetune": asdict(ft_config), "scores": {**old.get("scores", {}), **tuned}}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"\n{result['recipe']}\n\n| tested on | trained on | n | accuracy | macro-F1 |\n|---|---|---|---|---|")
+    plot_transfer(result, out.with_suffix(".png"), f"{args.stack}: macro-F1 on text of a source never trained on")
+    print(table(result) + f"\nwrote {out} and {out.with_suffix('.png').name}")
+    return result
+
+
+def table(result: dict) -> str:
+    """Markdown: each source's figure, frozen beside fine-tuned when both are measured."""
+    tuned = result.get("finetuned", {}).get("scores", {})
+    lines = [result["recipe"], "", "| tested on | trained on | n | frozen macro-F1 | fine-tuned | change |",
+             "|---|---|---|---|---|---|"]
     for name, s in result["scores"].items():
         where = "test split (all sources seen)" if name == "all" else f"{name}, all rows (never seen)"
-        print(f"| {where} | {s['train']:,} rows | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
-    print(f"\nwrote {out}")
-    return result
+        t = tuned.get(name)
+        after = f"{t['macro_f1']:.3f} | {t['macro_f1'] - s['macro_f1']:+.3f}" if t else "— | —"
+        lines.append(f"| {where} | {s['train']:,} rows | {s['n']:,} | {s['macro_f1']:.3f} | {after} |")
+    return "\n".join(lines) + "\n"
+
+
+def _tuner(config, encoder: TextEncoder, ft_config) -> Callable:
+    """The fine-tuned recipe for ``leave_one_out``: adapters from the frozen head, then the held-out rows
+    through the merged encoder (PyTorch: no export for a model used once)."""
+    from .finetune import finetune
+
+    sha = weights_sha256(encoder.name, encoder.source) or "unknown"
+
+    def tune(head, train, dev, test) -> list[int]:
+        xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))  # noqa: E731
+        head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config)
+        merged = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers, name=encoder.name,
+                             adapter=head.adapter, device="cpu", backend="torch", precision="fp32")
+        texts = [normalize_text(e.text) for e in test]
+        return head.probabilities(merged.encode(texts, progress="held-out rows")).argmax(1).tolist()
+
+    return tune
 
 
 if __name__ == "__main__":

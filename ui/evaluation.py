@@ -31,6 +31,17 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
             f"{m.training['best_epoch']}.\n\n"
             f"Always answering {base['label']} would score accuracy {base['accuracy']:.3f}, "
             f"macro-F1 {base['macro_f1']:.3f}. Macro-F1 is the figure that counts (SLUE's metric).")
+    tuned = m.training.get("finetune")
+    if tuned:
+        best = tuned["history"][tuned["best_epoch"] - 1]
+        text += (f"\n\n**Fine-tuned encoder**: LoRA adapters of rank {tuned['rank']} on its attention "
+                 f"({tuned['adapter_parameters']:,} parameters, stored with the head and merged into the bundled "
+                 f"weights at load), trained with the head for {len(tuned['history'])} epochs; kept epoch "
+                 f"{tuned['best_epoch']} (dev macro-F1 {best['dev_macro_f1']:.3f}).")
+    if (folder / "transfer.png").is_file():
+        text += ("\n\n**Text it never saw**: the last plot trains the same recipe without one source of the data "
+                 "and tests it on that source, for each source: a fairer guess of how it does on your text "
+                 "than the test split.")
     if m.pipeline and "text_same_clips" in m.pipeline:
         text += (f" On the spoken clips' reference text the head scores macro-F1 "
                  f"{m.pipeline['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "

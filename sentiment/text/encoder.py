@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 
 from sentiment.runtime import onnx as onnx_runtime
+from sentiment.text.adapter import Adapter
 from sentiment.runtime.plan import Runtime, plan
 from sentiment.runtime.hub import from_pretrained
 from sentiment.registry import POOLINGS
@@ -26,9 +27,10 @@ class TextEncoder:
 
     def __init__(self, model: str, runtime: Runtime | None = None, pooling: str = "mean",
                  layers: Sequence[int] = (-1,), max_length: int = 512, batch_size: int = 32, name: str | None = None,
-                 **where):
+                 adapter: Adapter | None = None, **where):
         """``runtime``: where and how it runs (``plan("encoder", ...)``); or ``device``, ``backend`` and
-        ``precision`` as keywords, planned here by the same rules."""
+        ``precision`` as keywords, planned here by the same rules. ``adapter``: fine-tuned adapters (a head's
+        ``adapter``), merged into the weights as they load."""
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         if pooling not in POOLINGS:
@@ -43,9 +45,15 @@ class TextEncoder:
         self.hidden_size = int(self.config.hidden_size)
         self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length)))
         self.batch_size = batch_size
+        self.adapter = adapter
+        if adapter is not None:
+            adapter.check_base(self.name, self.source)
 
         def load() -> Pooled:
-            encoder = from_pretrained(AutoModel, model).eval().to(self.device, runtime.torch_dtype)
+            encoder = from_pretrained(AutoModel, model)
+            if adapter is not None:
+                encoder = adapter.merge(encoder)
+            encoder = encoder.eval().to(self.device, runtime.torch_dtype)
             encoder.requires_grad_(False)
             if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
                 raise ValueError(f"{self.name} has no pooler; use 'mean' or 'cls' pooling")
@@ -60,7 +68,9 @@ class TextEncoder:
         if identity is None or pooling == "pooler":  # a missing pooler must fail here, not after an export
             loaded = load()
             identity = identity or onnx_runtime.weights_sample(loaded)
-        key = onnx_runtime.cache_key("pooled", self.config.to_json_string(), identity, pooling, str(self.layers))
+        merged = [] if adapter is None else [adapter.digest]  # the merged weights get their own export
+        key = onnx_runtime.cache_key("pooled", self.config.to_json_string(), identity, pooling, str(self.layers),
+                                     *merged)
         # Padding in the example: a mask of all ones would let the model drop it from the traced graph.
         given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
         example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}

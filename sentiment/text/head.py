@@ -15,6 +15,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from sentiment.text.adapter import PREFIX, Adapter, split_tensors
 from sentiment.text.encoder import short_name
 from sentiment.errors import EncoderMismatchError, ModelError
 from sentiment.labels import LABELS
@@ -34,6 +35,7 @@ class HeadInfo:
     units: int = 30
     dropout: float = 0.1
     temperature: float = 1.0  # the logits are divided by it before the softmax (training/calibrate.py)
+    adapter: dict = field(default_factory=dict)  # a fine-tuned encoder's adapters: their config (adapter.py)
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
 
@@ -44,6 +46,7 @@ class SentimentHead(nn.Module):
     def __init__(self, info: HeadInfo):
         super().__init__()
         self.info = info
+        self.adapter: Adapter | None = None  # set with the adapters' tensors when the encoder was fine-tuned
         self.register_buffer("feature_mean", torch.zeros(info.hidden_size))
         self.register_buffer("feature_std", torch.ones(info.hidden_size))
         self.net = nn.Sequential(nn.Linear(info.hidden_size, info.units), nn.ReLU(), nn.Dropout(info.dropout),
@@ -78,6 +81,8 @@ def save_head(head: SentimentHead, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT, **{k: json.dumps(v) for k, v in asdict(head.info).items()}}
     tensors = {k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
+    if head.adapter is not None:
+        tensors |= {PREFIX + k: v.detach().cpu().contiguous() for k, v in head.adapter.tensors.items()}
     save_file(tensors, str(path), metadata=meta)
     return path
 
@@ -99,5 +104,9 @@ def load_head(path: str | Path, device: str = "cpu") -> SentimentHead:
     if info.labels != LABELS:
         raise ModelError(f"{path} predicts {info.labels}; this package expects {LABELS}")
     head = SentimentHead(info)
-    head.load_state_dict(tensors)
+    own, adapters = split_tensors(tensors)
+    head.load_state_dict(own)
+    if bool(info.adapter) != bool(adapters):
+        raise ModelError(f"{path} is damaged: its adapter metadata and tensors do not match")
+    head.adapter = Adapter(info.adapter, adapters) if adapters else None
     return head.eval().to(device)
