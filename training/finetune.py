@@ -84,21 +84,25 @@ def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train:
     history, best, t0 = [], None, time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         model.train(), head.train()
-        total = 0.0
+        total, window, curve = 0.0, [], []
         batches = length_batches([len(t) for t in texts], config.batch_size, seed=config.seed + epoch)
-        for idx in tqdm(batches, desc=f"fine-tuning, epoch {epoch}/{config.epochs}", unit="batch"):
+        for k, idx in enumerate(tqdm(batches, desc=f"fine-tuning, epoch {epoch}/{config.epochs}", unit="batch"), 1):
             loss = loss_fn(forward([texts[i] for i in idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             schedule.step()
             total += loss.item() * len(idx)
+            window.append(loss.item())
+            if k % max(1, len(batches) // 10) == 0 or k == len(batches):  # the loss curve, ten points an epoch
+                curve.append({"epoch": round(epoch - 1 + k / len(batches), 3), "train_loss": sum(window) / len(window)})
+                window = []
         logits = predict_logits(forward, model, head, dev_texts)
         predicted = logits.argmax(1)
         record = {"epoch": epoch, "train_loss": total / len(texts), "dev_loss": loss_fn(logits, dev[1]).item(),
                   "dev_macro_f1": float(f1_score(dev[1], predicted, average="macro")),
                   "dev_accuracy": float(accuracy_score(dev[1], predicted)),
-                  "seconds": round(time.perf_counter() - t0, 1)}
+                  "seconds": round(time.perf_counter() - t0, 1), "curve": curve}
         history.append(record)
         if best is None or record["dev_macro_f1"] > best[0]:
             state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(model).items()}

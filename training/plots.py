@@ -25,7 +25,11 @@ def _curves(loss_ax, history: list[dict], title: str) -> None:
     epochs = [r["epoch"] for r in history]
     best = max(history, key=lambda r: (r["dev_macro_f1"], -r["epoch"]))
     marker = "o" if len(history) < 10 else None
-    loss_ax.plot(epochs, [r["train_loss"] for r in history], label="train loss", color="tab:blue", marker=marker)
+    curve = [c for r in history for c in r.get("curve", [])]  # fine-tuning: the train loss ten times an epoch
+    if curve:
+        loss_ax.plot([c["epoch"] for c in curve], [c["train_loss"] for c in curve], label="train loss", color="tab:blue")
+    else:
+        loss_ax.plot(epochs, [r["train_loss"] for r in history], label="train loss", color="tab:blue", marker=marker)
     loss_ax.plot(epochs, [r["dev_loss"] for r in history], label="dev loss", color="tab:orange", marker=marker)
     loss_ax.set_xlabel("epoch")
     loss_ax.set_ylabel("class-weighted cross-entropy")
