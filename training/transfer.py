@@ -113,11 +113,23 @@ def main(argv=None) -> dict:
         old = result.get("finetuned", {})
         result["finetuned"] = {"recipe": f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head",
                                "finetune": asdict(ft_config), "scores": {**old.get("scores", {}), **tuned}}
+    in_domain(result, args.assets / args.stack / "metrics.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     plot_transfer(result, out.with_suffix(".png"), f"{args.stack}: macro-F1 on text of a source never trained on")
     print(table(result) + f"\nwrote {out} and {out.with_suffix('.png').name}")
     return result
+
+
+def in_domain(result: dict, metrics: Path) -> None:
+    """The fine-tuned recipe's ordinary split is ``training.run``'s (not trained again here): its test figure,
+    from metrics.json, when that run fine-tuned."""
+    m = json.loads(metrics.read_text()) if metrics.is_file() else {}
+    if "finetuned" in result and "finetune" in m.get("training", {}):
+        test = m["text"]["test"]
+        result["finetuned"]["scores"]["all"] = {"train": sum(m["data"]["counts"]["train"].values()),
+                                                "dev": sum(m["data"]["counts"]["dev"].values()),
+                                                "from": "metrics.json (python -m training.run)", **test}
 
 
 def table(result: dict) -> str:
