@@ -150,3 +150,20 @@ def test_a_pipeline_refuses_a_fine_tuned_head_on_the_frozen_encoder(tuned, tiny_
     frozen = TextEncoder(str(tiny_bert), pooling="mean", name=str(tiny_bert), backend="torch")
     with pytest.raises(ModelError, match="fine-tuned encoder"):
         SentimentPipeline(None, frozen, tuned[0])
+
+
+def test_the_committed_transfer_figures_put_both_recipes_side_by_side():
+    import json
+
+    from training.metrics import read_metrics
+    from training.transfer import in_domain, table
+
+    result = json.loads((data.ROOT / "assets" / "offline" / "transfer.json").read_text())
+    tuned = result["finetuned"]["scores"]
+    assert set(tuned) == set(result["scores"]) == {"all", "amazonReviewSnippets", "nytEditorialSnippets", "tweets"}
+    for source in ("amazonReviewSnippets", "nytEditorialSnippets", "tweets"):
+        assert tuned[source]["n"] == result["scores"][source]["n"] > 3000  # all rows of the source left out
+    del tuned["all"]
+    in_domain(result, data.ROOT / "assets" / "offline")  # the in-domain figure is training.run's own
+    assert tuned["all"]["macro_f1"] == read_metrics(data.ROOT / "assets" / "offline").text["test"]["macro_f1"]
+    assert table(result).count("| +0.") == 4  # every source: fine-tuned beside frozen, and the change

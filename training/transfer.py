@@ -35,6 +35,7 @@ from . import data as datasets
 from .evaluate import scores
 from .features import features
 from .finetune import METHODS, FinetuneConfig
+from .metrics import read_metrics
 from .plots import plot_transfer
 from .shared import ROOT
 from .train import TrainConfig, train_head
@@ -113,7 +114,7 @@ def main(argv=None) -> dict:
         old = result.get("finetuned", {})
         result["finetuned"] = {"recipe": f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head",
                                "finetune": asdict(ft_config), "scores": {**old.get("scores", {}), **tuned}}
-    in_domain(result, args.assets / args.stack / "metrics.json")
+    in_domain(result, args.assets / args.stack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     plot_transfer(result, out.with_suffix(".png"), f"{args.stack}: macro-F1 on text of a source never trained on")
@@ -121,15 +122,14 @@ def main(argv=None) -> dict:
     return result
 
 
-def in_domain(result: dict, metrics: Path) -> None:
+def in_domain(result: dict, folder: Path) -> None:
     """The fine-tuned recipe's ordinary split is ``training.run``'s (not trained again here): its test figure,
-    from metrics.json, when that run fine-tuned."""
-    m = json.loads(metrics.read_text()) if metrics.is_file() else {}
-    if "finetuned" in result and "finetune" in m.get("training", {}):
-        test = m["text"]["test"]
-        result["finetuned"]["scores"]["all"] = {"train": sum(m["data"]["counts"]["train"].values()),
-                                                "dev": sum(m["data"]["counts"]["dev"].values()),
-                                                "from": "metrics.json (python -m training.run)", **test}
+    from the stack's metrics (``folder``), when that run fine-tuned."""
+    m = read_metrics(folder)
+    if "finetuned" in result and m is not None and "finetune" in m.training:
+        result["finetuned"]["scores"]["all"] = {"train": sum(m.data["counts"]["train"].values()),
+                                                "dev": sum(m.data["counts"]["dev"].values()),
+                                                "from": "python -m training.run", **m.text["test"]}
 
 
 def table(result: dict) -> str:
