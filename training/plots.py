@@ -118,7 +118,7 @@ def plot_transfer(result: dict, path: Path, title: str) -> Path:
                   fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("macro-F1")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper right", ncol=2, fontsize=8)
     ax.set_title(title, fontsize=10)
     return _save(fig, path)
 

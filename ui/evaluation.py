@@ -28,9 +28,14 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
     text = (f"**Data**: {m.data['source']} · **transcriber**: {m.models['transcriber']} · "
             f"**encoder**: {m.models['encoder']} ({m.models['pooling']} pooling of layers "
             f"{m.models['layers']}) · **head**: {head or 'hidden → units → 3'}, kept at epoch "
-            f"{m.training['best_epoch']}.\n\n"
+            f"{m.training['best_epoch']} of its training on {'frozen ' if 'finetune' in m.training else ''}"
+            "features.\n\n"
             f"Always answering {base['label']} would score accuracy {base['accuracy']:.3f}, "
             f"macro-F1 {base['macro_f1']:.3f}. Macro-F1 is the figure that counts (SLUE's metric).")
+    if m.pipeline and "text_same_clips" in m.pipeline:
+        text += (f" On the spoken clips' reference text the head scores macro-F1 "
+                 f"{m.pipeline['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "
+                 "transcription errors cost.")
     tuned = m.training.get("finetune")
     if tuned:
         best = tuned["history"][tuned["best_epoch"] - 1]
@@ -39,13 +44,9 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
                  f"weights at load), trained with the head for {len(tuned['history'])} epochs; kept epoch "
                  f"{tuned['best_epoch']} (dev macro-F1 {best['dev_macro_f1']:.3f}).")
     if (folder / "transfer.png").is_file():
-        text += ("\n\n**Text it never saw**: the last plot trains the same recipe without one source of the data "
-                 "and tests it on that source, for each source: a fairer guess of how it does on your text "
-                 "than the test split.")
-    if m.pipeline and "text_same_clips" in m.pipeline:
-        text += (f" On the spoken clips' reference text the head scores macro-F1 "
-                 f"{m.pipeline['text_same_clips']['macro_f1']:.3f}: the gap to the pipeline is what "
-                 "transcription errors cost.")
+        text += ("\n\n**Text it never saw**: for the last plot each recipe (frozen encoder, fine-tuned) was "
+                 "trained without one source of the data and tested on that source, for each source: a fairer "
+                 "guess of how it does on your text than the test split.")
     if m.calibration:
         c = m.calibration
         text += (f"\n\n**Confidences**: expected calibration error on the test split "
