@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11+ and make):
 #   make app     set up .venv with what the app needs, then start it on the embedded offline stack
-#   make test    set up .venv with what the tests need (+ ffmpeg and chromium via apt where it can), run the suite
+#   make test    set up .venv with what the tests need (+ ffmpeg, chromium, espeak-ng via apt where it can), run the suite
 # Also: make quick (the suite without the slow tests), make setup (install only), make clean.
 # Each is idempotent: a stamp file in .venv records what was installed from which requirements files, so a
 # second run installs nothing. Versions are the tested ones: every pip call takes -c constraints.txt.
@@ -52,12 +52,14 @@ $(VENV)/.test-installed: $(VENV)/.app-installed requirements-dev.txt requirement
 	$(PIP) -r requirements-dev.txt -r requirements-ray.txt
 	@touch $@
 
-# Debian packages the tests use: ffmpeg (formats beyond wav/flac/ogg/mp3) and chromium (the browser tests;
-# never a browser download). Installed with apt where we are root; otherwise those tests skip and say so.
+# Debian packages the tests use: ffmpeg (formats beyond wav/flac/ogg/mp3), chromium (the browser tests;
+# never a browser download) and espeak-ng (scripts/make_asr_text.py). Installed with apt where we are root;
+# otherwise the tests that need them skip and say so.
 system:
 	@missing=""; command -v ffmpeg >/dev/null || missing=" ffmpeg"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	if [ -z "$$missing" ]; then echo "==> system packages: ffmpeg and chromium present"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	if [ -z "$$missing" ]; then echo "==> system packages: ffmpeg, chromium and espeak-ng present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "==> installing$$missing with apt-get"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \

@@ -4,6 +4,7 @@ and that the wrong base or a damaged file is refused."""
 
 import logging
 import sys
+from dataclasses import replace
 
 import pytest
 import torch
@@ -142,6 +143,15 @@ def test_the_fine_tuned_transfer_recipe_sees_only_the_other_sources():
     assert result["tweets"]["macro_f1"] == 1.0 and result["tweets"]["n"] == 30
     with pytest.raises(ValueError, match="No source blogs"):
         leave_one_out(examples, x, HeadInfo(encoder="enc", hidden_size=8), tune=tune, hold_out=["blogs"])
+
+
+def test_transcripts_follow_their_sentences_out_of_training():
+    """Leaving a source out leaves out the transcripts of its sentences too (``transfer._tuner``)."""
+    rows = [data.Example(f"{s}{i}", f"{s} text {i}", "Neutral", "train", source=s) for s in ("news", "tweets")
+            for i in range(3)]
+    asr = [replace(e, text=e.text.replace("text", "test")) for e in rows[::2]]  # news0, news2, tweets1
+    kept = data.with_transcripts([e for e in rows if e.source != "tweets"], asr)
+    assert [e.text for e in kept] == ["news text 0", "news text 1", "news text 2", "news test 0", "news test 2"]
 
 
 def test_a_pipeline_refuses_a_fine_tuned_head_on_the_frozen_encoder(tuned, tiny_bert):

@@ -205,12 +205,18 @@ def test_run_with_lora_fine_tuning_stores_adapters_the_pipeline_merges(tiny_bert
     monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path / "models"))
     folder = make_slue(tmp_path / "slue", {"fine-tune": 6, "dev": 3, "test": 3})
     assets = tmp_path / "assets"
+    rows = data.load_slue_dir(folder)
+    train = data.split(rows, "train")
+    asr = tmp_path / "asr.csv"  # transcripts of four train sentences, one of them misheard
+    asr.write_text("id,text,label\n" + "".join(f"{e.id},{e.text if i else 'i loathe it'},{e.label}\n"
+                                               for i, e in enumerate(train[:4])))
     metrics = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert),
                         "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
                         "--heads-dir", str(assets / "heads"), "--skip-pipeline", "--cache-dir", str(tmp_path / "cache"),
-                        "--max-epochs", "3", "--finetune", "lora", "--finetune-epochs", "2"])
+                        "--max-epochs", "3", "--finetune", "lora", "--finetune-epochs", "2", "--asr-text", str(asr)])
     tuned = metrics.training["finetune"]
     assert tuned["method"] == "lora" and len(tuned["history"]) == 2 and tuned["adapter_parameters"] > 0
+    assert tuned["asr_text"]["rows"] == 4 and tuned["train_rows"] == len(train) + 4
     assert metrics.models["encoder"].endswith("+ LoRA rank 8")
     path = assets / "heads" / "slue.safetensors"
     head = load_head(path)
@@ -223,3 +229,17 @@ def test_run_with_lora_fine_tuning_stores_adapters_the_pipeline_merges(tiny_bert
     predicted = pipe.classify([e.text for e in dev]).argmax(1)
     accuracy = (predicted == torch.tensor([LABELS.index(e.label) for e in dev])).float().mean().item()
     assert accuracy == pytest.approx(metrics.text["dev"]["accuracy"], abs=1e-6)  # the figures are its figures
+
+
+def test_transcripts_of_sentences_outside_train_are_refused(tmp_path):
+    """A transcript of a dev or test sentence in the fine-tuning data would leak it: refused, with the id."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("id,text,label,split\na,good,positive,train\nb,bad,negative,dev\nc,meh,neutral,test\n")
+    text = data.load_text(manifest)
+    asr = tmp_path / "asr.csv"
+    asr.write_text("id,text,label\na,could,positive\n")
+    assert [(e.id, e.text, e.split) for e in data.load_asr_text(asr, text)] == [("a", "could", "train")]
+    for stray in ("b", "c", "z"):
+        asr.write_text(f"id,text,label\na,could,positive\n{stray},bat,negative\n")
+        with pytest.raises(ValueError, match=f"1 of 2 transcripts are not of train sentences.*'{stray}'"):
+            data.load_asr_text(asr, text)

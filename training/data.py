@@ -15,7 +15,7 @@ import re
 import logging
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 
 # What a stack is trained and tested on, when not SLUE-VoxCeleb (its own splits and test audio, from the Hub):
 # the text manifest in the repository and the spoken test set in ../shared.
+# "asr_text": transcripts of spoken train sentences that fine-tuning adds (scripts/make_asr_text.py).
 STACK_DATA = {"offline": {"data": ROOT / "data" / "sentiment3.csv",
-                          "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv"}}
+                          "speech": SHARED / "data" / "speech" / "tts" / "manifest.csv",
+                          "asr_text": ROOT / "data" / "sentiment3-asr.csv"}}
 
 
 # Keys of sentences kept apart to measure transfer (a copy of ../shared/data/exclude/sentences.sha256, so that a
@@ -38,7 +40,7 @@ EXCLUDED = ROOT / "data" / "exclude" / "sentences.sha256"
 
 def stack_data(stack: str) -> dict:
     """The stack's training text and spoken test set, as paths (None: SLUE-VoxCeleb's own)."""
-    return STACK_DATA.get(stack, {"data": None, "speech": None})
+    return STACK_DATA.get(stack, {"data": None, "speech": None, "asr_text": None})
 
 SLUE_REPO = "asapp/slue"
 SLUE_SPLITS = {"fine-tune": "train", "dev": "dev", "test": "test"}  # SLUE's name -> ours
@@ -96,6 +98,24 @@ def decontaminate(rows: list[Example], source: str) -> list[Example]:
 def load_text(path: str | Path) -> list[Example]:
     """A text manifest to train, select or test a head on: ``load_manifest`` less the excluded sentences."""
     return decontaminate(load_manifest(path), Path(path).name)
+
+
+def load_asr_text(path: str | Path, text: list[Example]) -> list[Example]:
+    """Transcripts of spoken sentences (``scripts/make_asr_text.py``), each of a train row of ``text`` (same
+    id): a transcript of a dev or test sentence would leak it into training, so any other id is refused."""
+    rows = load_text(path)
+    splits = {e.id: e.split for e in text}
+    stray = [r.id for r in rows if splits.get(r.id) != "train"]
+    if stray:
+        raise ValueError(f"{path}: {len(stray)} of {len(rows)} transcripts are not of train sentences of the data "
+                         f"(e.g. id {stray[0]!r}); make them from this manifest with scripts/make_asr_text.py --data")
+    return [replace(r, split="train") for r in rows]
+
+
+def with_transcripts(rows: list[Example], asr: list[Example]) -> list[Example]:
+    """``rows`` and the transcripts of those rows only: a source left out leaves with its transcripts."""
+    ids = {e.id for e in rows}
+    return rows + [e for e in asr if e.id in ids]
 
 
 def load_manifest(path: str | Path, default_split: str = "test") -> list[Example]:

@@ -79,6 +79,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ft.add_argument("--finetune", choices=METHODS, help="LoRA adapters on the encoder, trained with the "
                     "head and stored in its checkpoint; default: the stack's (offline lora, slue off)")
     ft.add_argument("--finetune-epochs", type=int, default=FinetuneConfig.epochs, help="(default %(default)s)")
+    ft.add_argument("--asr-text", metavar="CSV", help="transcripts of spoken train sentences, added to the "
+                    "fine-tuning data (scripts/make_asr_text.py); default: the stack's (offline: "
+                    "data/sentiment3-asr.csv) unless --data is given; 'none': written sentences only")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failure")
     out = p.add_argument_group("output")
     out.add_argument("--assets", type=Path, default=ROOT / "assets", help="where <stack>/ (metrics, plots) goes")
@@ -86,6 +89,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                      "(default: the package's heads, which load_pipeline finds)")
     out.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature and download cache")
     return p.parse_args(argv)
+
+
+def load_asr_text(args, text: list[datasets.Example]) -> list[datasets.Example]:
+    """The transcripts fine-tuning adds to its train split: --asr-text, or the stack's with its own data."""
+    path = args.asr_text or (None if args.data else datasets.stack_data(args.stack)["asr_text"])
+    if path is None or str(path) == "none":
+        return []
+    return datasets.load_asr_text(path, text)
 
 
 def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example], str]:
@@ -151,7 +162,8 @@ def main(argv=None) -> Metrics:
     train_seconds = time.perf_counter() - t0
     finetuned = None
     if (args.finetune or ("lora" if args.stack in FINETUNED else "off")) == "lora":
-        head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, y, x)
+        asr = load_asr_text(args, text)
+        head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, asr, y, x)
     predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
     metrics = Metrics(
         stack=config.stack, data={"source": source, "counts": counts},
@@ -192,20 +204,27 @@ def main(argv=None) -> Metrics:
     return metrics
 
 
-def _finetune(args, config, encoder, head, text, y, x):
-    """Fine-tune from the frozen-encoder head, then encode dev and test again as the product will: through
-    the merged (and, on a CPU, exported) encoder, so that every figure after this is the stored model's."""
+def _finetune(args, config, encoder, head, text, asr, y, x):
+    """Fine-tune from the frozen-encoder head, on the written train sentences and the transcripts of spoken
+    ones (``asr``), then encode dev and test again as the product will: through the merged (and, on a CPU,
+    exported) encoder, so that every figure after this is the stored model's."""
     ft_config = FinetuneConfig(epochs=args.finetune_epochs)
     texts = {s: [e.text for e in datasets.split(text, s)] for s in ("train", "dev", "test")}
+    train = (texts["train"] + [e.text for e in asr], torch.cat([y["train"], torch.tensor([label_id(e.label) for e in asr],
+                                                                                        dtype=y["train"].dtype)]))
+    log.info("fine-tuning on %d written and %d transcribed train sentences", len(texts["train"]), len(asr))
     sha = weights_sha256(encoder.name, encoder.source) or "unknown"
     t0 = time.perf_counter()
-    head, history, ft_config = finetune(config.encoder, encoder.name, sha, head, (texts["train"], y["train"]),
-                                        (texts["dev"], y["dev"]), ft_config)
+    head, history, ft_config = finetune(config.encoder, encoder.name, sha, head, train, (texts["dev"], y["dev"]),
+                                        ft_config)
     seconds = time.perf_counter() - t0
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling, layers=head.info.layers,
                           name=encoder.name, adapter=head.adapter)
     x = {**x, **{s: features(encoder, texts[s], args.cache_dir, name=f"{s} (fine-tuned)") for s in ("dev", "test")}}
-    return head, encoder, x, {**describe(ft_config, history, head), "seconds": round(seconds, 1)}
+    transcribed = {"rows": len(asr), "source": _display(args.asr_text or datasets.stack_data(args.stack)["asr_text"])
+                   } if asr else {"rows": 0}
+    return head, encoder, x, {**describe(ft_config, history, head), "asr_text": transcribed,
+                              "train_rows": len(train[0]), "seconds": round(seconds, 1)}
 
 
 def _engine(args, config, head) -> dict:

@@ -85,6 +85,8 @@ def main(argv=None) -> dict:
     p.add_argument("--cache-dir", type=Path, default=ROOT / ".cache", help="feature cache")
     p.add_argument("--finetune", choices=METHODS, default="off", help="lora: measure the fine-tuned "
                    "recipe (training.run's for the offline stack) beside the frozen one")
+    p.add_argument("--asr-text", metavar="CSV", help="transcripts that fine-tuning adds, as in training.run "
+                   "(default: the stack's unless --data is given; 'none': written sentences only)")
     p.add_argument("--hold-out", nargs="+", metavar="SOURCE", help="leave out only these sources (default: each)")
     args = p.parse_args(argv)
     setup_logging(False, level=logging.INFO)
@@ -110,10 +112,14 @@ def main(argv=None) -> dict:
         result["scores"] = {**result.get("scores", {}), **leave_one_out(order, x, info, hold_out=args.hold_out)}
     else:
         ft_config = FinetuneConfig()
-        tuned = leave_one_out(order, x, info, tune=_tuner(config, encoder, ft_config), hold_out=args.hold_out)
+        asr_path = args.asr_text or (None if args.data else datasets.stack_data(args.stack)["asr_text"])
+        asr = [] if asr_path in (None, "none") else datasets.load_asr_text(asr_path, examples)
+        tuned = leave_one_out(order, x, info, tune=_tuner(config, encoder, ft_config, asr), hold_out=args.hold_out)
         old = result.get("finetuned", {})
-        result["finetuned"] = {"recipe": f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head",
-                               "finetune": asdict(ft_config), "scores": {**old.get("scores", {}), **tuned}}
+        recipe = f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head" + (
+            f", with {len(asr):,} transcripts of spoken train sentences" if asr else "")
+        result["finetuned"] = {"recipe": recipe, "finetune": asdict(ft_config), "asr_text": len(asr),
+                               "scores": {**(old.get("scores", {}) if old.get("recipe") == recipe else {}), **tuned}}
     in_domain(result, args.assets / args.stack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
@@ -145,15 +151,17 @@ def table(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tuner(config, encoder: TextEncoder, ft_config) -> Callable:
-    """The fine-tuned recipe for ``leave_one_out``: adapters from the frozen head, then the held-out rows
-    through the merged encoder (PyTorch: no export for a model used once)."""
+def _tuner(config, encoder: TextEncoder, ft_config, asr: list[datasets.Example]) -> Callable:
+    """The fine-tuned recipe for ``leave_one_out``: adapters from the frozen head, trained on the train rows and
+    the transcripts of those rows (``asr``: of the held-out source's, none), then the held-out rows through
+    the merged encoder (PyTorch: no export for a model used once)."""
     from .finetune import finetune
 
     sha = weights_sha256(encoder.name, encoder.source) or "unknown"
 
     def tune(head, train, dev, test) -> list[int]:
         xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))  # noqa: E731
+        train = datasets.with_transcripts(train, asr)
         head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config)
         merged = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers, name=encoder.name,
                              adapter=head.adapter, device="cpu", backend="torch", precision="fp32")
