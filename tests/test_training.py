@@ -243,3 +243,18 @@ def test_transcripts_of_sentences_outside_train_are_refused(tmp_path):
         asr.write_text(f"id,text,label\na,could,positive\n{stray},bat,negative\n")
         with pytest.raises(ValueError, match=f"1 of 2 transcripts are not of train sentences.*'{stray}'"):
             data.load_asr_text(asr, text)
+
+
+def test_soft_targets_follow_the_rating_the_label_was_cut_from():
+    from training.train import soft_targets
+
+    y = torch.tensor([2, 2, 1, 0, 1])  # Positive on its threshold, far Positive, Neutral, Negative, no rating
+    t = soft_targets(y, [0.5, 3.0, 0.0, -0.5, None], scale=0.2)
+    assert torch.allclose(t.sum(1), torch.ones(5))
+    assert t[0, 1] == pytest.approx(0.5, abs=0.01) and t[0, 2] == pytest.approx(0.5, abs=0.01)  # on the line
+    assert t[3, 0] == pytest.approx(0.5, abs=0.01) and t[3, 1] == pytest.approx(0.5, abs=0.01)
+    assert t[1, 2] > 0.999 and 0.8 < t[2, 1] < 0.9  # sure far from a threshold; 0.5 from both: mostly Neutral
+    assert t[4].tolist() == [0.0, 1.0, 0.0]  # no rating: one-hot
+    assert torch.equal(soft_targets(y, [0.5, 3.0, 0.0, -0.5, None], scale=0), torch.nn.functional.one_hot(y, 3).float())
+    with pytest.raises(ValueError, match="1 of 4 ratings do not give their row's label"):
+        soft_targets(y, [0.5, 3.0, 0.0, 0.7, None], scale=0.2)  # "Negative" at +0.7: another scale

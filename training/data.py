@@ -56,6 +56,7 @@ class Example:
     start: float | None = None  # seconds, when the file holds more than this utterance
     end: float | None = None
     source: str = ""  # where the text comes from (sentiment3: tweets, Amazon or NYT snippets), when known
+    rating: float | None = None  # the mean human rating the label was cut from (sentiment3: -4..+4), when known
 
 
 def split(examples: list[Example], name: str) -> list[Example]:
@@ -102,14 +103,16 @@ def load_text(path: str | Path) -> list[Example]:
 
 def load_asr_text(path: str | Path, text: list[Example]) -> list[Example]:
     """Transcripts of spoken sentences (``scripts/make_asr_text.py``), each of a train row of ``text`` (same
-    id): a transcript of a dev or test sentence would leak it into training, so any other id is refused."""
+    id, whose rating it takes): a transcript of a dev or test sentence would leak it into training, so any
+    other id is refused."""
     rows = load_text(path)
     splits = {e.id: e.split for e in text}
     stray = [r.id for r in rows if splits.get(r.id) != "train"]
     if stray:
         raise ValueError(f"{path}: {len(stray)} of {len(rows)} transcripts are not of train sentences of the data "
                          f"(e.g. id {stray[0]!r}); make them from this manifest with scripts/make_asr_text.py --data")
-    return [replace(r, split="train") for r in rows]
+    rating = {e.id: e.rating for e in text}
+    return [replace(r, split="train", rating=rating[r.id]) for r in rows]  # the sentence's rating
 
 
 def with_transcripts(rows: list[Example], asr: list[Example]) -> list[Example]:
@@ -133,7 +136,7 @@ def load_manifest(path: str | Path, default_split: str = "test") -> list[Example
     rows = [Example(id=str(r.get("id") or i), text=r["text"], label=str(r["label"]).strip().capitalize(),
                     split=r.get("split") or default_split,
                     audio=str(path.parent / r["audio"]) if r.get("audio") else None,
-                    source=str(r.get("source") or ""))
+                    source=str(r.get("source") or ""), rating=_float(r.get("rating")))
             for i, r in enumerate(records)]
     return keep_known_labels(rows, path.name)
 

@@ -48,11 +48,11 @@ class FinetuneConfig:
 
 
 def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train: tuple[list[str], torch.Tensor],
-             dev: tuple[list[str], torch.Tensor], config: FinetuneConfig = FinetuneConfig()
-             ) -> tuple[SentimentHead, list[dict], FinetuneConfig]:
+             dev: tuple[list[str], torch.Tensor], config: FinetuneConfig = FinetuneConfig(),
+             soft: torch.Tensor | None = None) -> tuple[SentimentHead, list[dict], FinetuneConfig]:
     """A copy of ``head`` trained with adapters on ``base`` (Hub id or folder; ``name`` its identity), carrying
     the adapters of the best dev epoch; the history (train/dev loss, dev macro-F1 per epoch); the config as
-    run (its targets filled in)."""
+    run (its target modules filled in). ``soft``: (n, 3) soft targets of the train rows (``train.soft_targets``)."""
     from peft import get_peft_model, get_peft_model_state_dict
     from transformers import AutoModel, AutoTokenizer
 
@@ -67,6 +67,7 @@ def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train:
     pooled = Pooled(model, head.info.pooling, head.info.layers)
     head = copy.deepcopy(head)
     texts, y = [normalize_text(t) for t in train[0]], train[1]
+    targets = y if soft is None else soft
     dev_texts = [normalize_text(t) for t in dev[0]]
 
     def forward(batch: list[str]) -> torch.Tensor:
@@ -87,7 +88,7 @@ def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train:
         total, window, curve = 0.0, [], []
         batches = length_batches([len(t) for t in texts], config.batch_size, seed=config.seed + epoch)
         for k, idx in enumerate(tqdm(batches, desc=f"fine-tuning, epoch {epoch}/{config.epochs}", unit="batch"), 1):
-            loss = loss_fn(forward([texts[i] for i in idx]), y[idx])
+            loss = loss_fn(forward([texts[i] for i in idx]), targets[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

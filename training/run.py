@@ -43,7 +43,7 @@ from .finetune import METHODS, FinetuneConfig, describe, finetune
 from .metrics import Metrics
 from .shared import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
-from .train import TrainConfig, best_epoch, train_head
+from .train import TrainConfig, best_epoch, soft_targets, train_head
 
 FINETUNED = ("offline",)  # stacks whose encoder is fine-tuned by default; the mission keeps its frozen bert-base
 REGENERATED = ROOT / ".cache" / "speech-tts" / "manifest.csv"  # scripts/make_spoken_tests.py, without ../shared
@@ -158,12 +158,13 @@ def main(argv=None) -> Metrics:
 
     t0 = time.perf_counter()
     info = HeadInfo(encoder=encoder.name, hidden_size=encoder.hidden_size, pooling=args.pooling, layers=layers)
-    head, history = train_head(x["train"], y["train"], x["dev"], y["dev"], info, train_config)
+    soft = soft_targets(y["train"], [e.rating for e in datasets.split(text, "train")], train_config.soft_labels)
+    head, history = train_head(x["train"], y["train"], x["dev"], y["dev"], info, train_config, soft=soft)
     train_seconds = time.perf_counter() - t0
     finetuned = None
     if (args.finetune or ("lora" if args.stack in FINETUNED else "off")) == "lora":
         asr = load_asr_text(args, text)
-        head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, asr, y, x)
+        head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, asr, y, x, train_config.soft_labels)
     predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
     metrics = Metrics(
         stack=config.stack, data={"source": source, "counts": counts},
@@ -204,19 +205,20 @@ def main(argv=None) -> Metrics:
     return metrics
 
 
-def _finetune(args, config, encoder, head, text, asr, y, x):
+def _finetune(args, config, encoder, head, text, asr, y, x, scale: float):
     """Fine-tune from the frozen-encoder head, on the written train sentences and the transcripts of spoken
     ones (``asr``), then encode dev and test again as the product will: through the merged (and, on a CPU,
     exported) encoder, so that every figure after this is the stored model's."""
     ft_config = FinetuneConfig(epochs=args.finetune_epochs)
     texts = {s: [e.text for e in datasets.split(text, s)] for s in ("train", "dev", "test")}
-    train = (texts["train"] + [e.text for e in asr], torch.cat([y["train"], torch.tensor([label_id(e.label) for e in asr],
-                                                                                        dtype=y["train"].dtype)]))
+    rows = datasets.split(text, "train") + asr
+    train = ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))
+    soft = soft_targets(train[1], [e.rating for e in rows], scale)
     log.info("fine-tuning on %d written and %d transcribed train sentences", len(texts["train"]), len(asr))
     sha = weights_sha256(encoder.name, encoder.source) or "unknown"
     t0 = time.perf_counter()
     head, history, ft_config = finetune(config.encoder, encoder.name, sha, head, train, (texts["dev"], y["dev"]),
-                                        ft_config)
+                                        ft_config, soft=soft)
     seconds = time.perf_counter() - t0
     encoder = TextEncoder(config.encoder, config.encoder_runtime, pooling=head.info.pooling, layers=head.info.layers,
                           name=encoder.name, adapter=head.adapter)

@@ -2,7 +2,9 @@
 
 Class-weighted cross-entropy (SLUE is about three-quarters Neutral: an unweighted head learns to say
 Neutral), AdamW, a fixed seed, and early stopping on dev macro-F1 (SLUE's metric). The best epoch's
-weights are kept; every epoch's train and dev loss go into the history.
+weights are kept; every epoch's train and dev loss go into the history. Where the data keeps the mean
+rating each label was cut from (sentiment3), the targets are soft: a sentence rated just past a threshold
+is taught as nearly as much Neutral as Positive (``soft_targets``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,36 @@ class TrainConfig:
     patience: int = 20  # epochs without a better dev macro-F1 before stopping
     seed: int = 0
     class_weighted: bool = True
+    soft_labels: float = 0.2  # width of the soft targets' ramp on the rating scale (0: one-hot); the frozen
+    # head's test +0.013, +0.015, +0.011 over one-hot, seeds 0-2 (dev +0.002, +0.007, +0.002); 0.1 +0.005,
+    # 0.3 +0.009, 0.5 -0.010 (seed 0): docs/training.md, "Methods tried"
+
+
+# The label rule of sentiment3's ratings (data/README.md): Negative <= -0.5 < Neutral < 0.5 <= Positive.
+THRESHOLDS = (-0.5, 0.5)
+
+
+def soft_targets(y: torch.Tensor, ratings: list[float | None], scale: float,
+                 thresholds: tuple[float, float] = THRESHOLDS) -> torch.Tensor:
+    """(n, 3) targets in LABELS order: each side of a threshold a logistic ramp of width ``scale`` on the
+    rating scale (a rating on the threshold is half one label, half the other); one-hot where a row has no
+    rating, or ``scale`` is 0. Ratings that disagree with their labels are refused: another rating scale."""
+    out = torch.nn.functional.one_hot(y, 3).float()
+    known = torch.tensor([r is not None for r in ratings])
+    if scale <= 0 or not known.any():
+        return out
+    r = torch.tensor([r if r is not None else 0.0 for r in ratings])[known]
+    low, high = thresholds
+    pos, neg = torch.sigmoid((r - high) / scale), torch.sigmoid((low - r) / scale)
+    soft = torch.stack([neg, (1 - pos - neg).clamp(min=0), pos], 1)
+    soft = soft / soft.sum(1, keepdim=True)
+    hard = torch.where(r <= low, 0, torch.where(r >= high, 2, 1))  # the label rule itself
+    wrong = int((hard != y[known]).sum())
+    if wrong:
+        raise ValueError(f"{wrong} of {int(known.sum())} ratings do not give their row's label by the rule "
+                         f"Negative <= {low} < Neutral < {high} <= Positive: not ratings on sentiment3's scale")
+    out[known] = soft
+    return out
 
 
 def class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -35,8 +67,11 @@ def class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 
 def train_head(train_x: torch.Tensor, train_y: torch.Tensor, dev_x: torch.Tensor, dev_y: torch.Tensor,
-               info: HeadInfo, config: TrainConfig = TrainConfig()) -> tuple[SentimentHead, list[dict]]:
+               info: HeadInfo, config: TrainConfig = TrainConfig(), soft: torch.Tensor | None = None
+               ) -> tuple[SentimentHead, list[dict]]:
+    """``soft``: (n, 3) soft targets of the train rows (``soft_targets``); default ``train_y``, one-hot."""
     torch.manual_seed(config.seed)
+    targets = train_y if soft is None else soft
     info.dropout = config.dropout
     head = SentimentHead(info)
     head.feature_mean.copy_(train_x.mean(0))
@@ -54,7 +89,7 @@ def train_head(train_x: torch.Tensor, train_y: torch.Tensor, dev_x: torch.Tensor
         total = 0.0
         for b in range(0, len(order), config.batch_size):
             idx = order[b:b + config.batch_size]
-            loss = loss_fn(head(train_x[idx]), train_y[idx])
+            loss = loss_fn(head(train_x[idx]), targets[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -38,7 +38,7 @@ from .finetune import METHODS, FinetuneConfig
 from .metrics import read_metrics
 from .plots import plot_transfer
 from .shared import ROOT
-from .train import TrainConfig, train_head
+from .train import TrainConfig, soft_targets, train_head
 
 log = logging.getLogger("training")
 
@@ -62,7 +62,8 @@ def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadI
         pick = lambda split: torch.tensor([e.split == split and e.source != held_out for e in examples])  # noqa: E731
         train, dev = pick("train"), pick("dev")
         test = torch.tensor([e.source == held_out if held_out else e.split == "test" for e in examples])
-        head, _ = train_head(x[train], y[train], x[dev], y[dev], HeadInfo(**asdict(info)), config)
+        soft = soft_targets(y, [e.rating for e in examples], config.soft_labels)[train]
+        head, _ = train_head(x[train], y[train], x[dev], y[dev], HeadInfo(**asdict(info)), config, soft=soft)
         if tune:
             rows = lambda mask: [e for e, m in zip(examples, mask.tolist()) if m]  # noqa: E731
             predicted = tune(head, rows(train), rows(dev), rows(test))
@@ -162,7 +163,8 @@ def _tuner(config, encoder: TextEncoder, ft_config, asr: list[datasets.Example])
     def tune(head, train, dev, test) -> list[int]:
         xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))  # noqa: E731
         train = datasets.with_transcripts(train, asr)
-        head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config)
+        soft = soft_targets(xy(train)[1], [e.rating for e in train], TrainConfig().soft_labels)
+        head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config, soft=soft)
         merged = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers, name=encoder.name,
                              adapter=head.adapter, device="cpu", backend="torch", precision="fp32")
         texts = [normalize_text(e.text) for e in test]
