@@ -10,6 +10,7 @@ appended to, so a stopped run resumes and any prefix is a random sample of the t
     apt-get install espeak-ng
     python scripts/make_asr_text.py                     # data/sentiment3-asr.csv (~0.5 s a sentence, 2 cores)
     python scripts/make_asr_text.py --limit 2000        # stop after 2,000 transcripts in the file
+    python scripts/make_asr_text.py --report            # the file's word error rate, by voice
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def main(argv=None, transcriber=None) -> int:
     p.add_argument("--data", type=Path, default=ROOT / "data" / "sentiment3.csv", help="text manifest (train split)")
     p.add_argument("--out", type=Path, default=ROOT / "data" / "sentiment3-asr.csv")
     p.add_argument("--limit", type=int, help="stop when the file holds this many transcripts")
+    p.add_argument("--report", action="store_true", help="print the file's WER (all, and by voice), make nothing")
     args = p.parse_args(argv)
+    if args.report:
+        return report(args.out)
     if shutil.which("espeak-ng") is None:
         print("error: espeak-ng is not installed (apt-get install espeak-ng)", file=sys.stderr)
         return 2
@@ -70,6 +74,19 @@ def main(argv=None, transcriber=None) -> int:
                                  voice=f"espeak-ng {voice}", reference=row.text))
             f.flush()
     print(f"{args.out}: {len(done) + len(todo)} transcripts")
+    return 0
+
+
+def report(path: Path) -> int:
+    """Word error rate of the transcripts against their sentences, normalised as the text model sees them."""
+    from training.evaluate import word_error_rate
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for voice in [None, *sorted({r["voice"] for r in rows})]:
+        part = [r for r in rows if voice in (None, r["voice"])]
+        wer = word_error_rate([r["reference"] for r in part], [r["text"] for r in part])
+        print(f"{voice or 'all voices'}: {len(part):,} transcripts, WER {wer:.3f}")
     return 0
 
 

@@ -20,6 +20,7 @@ from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.result import FIELDS
 from sentiment.text.normalize import normalize_text
+from training.metrics import read_metrics
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,8 @@ def test_evaluation_view_reads_the_stack_artefacts():
     assert plots[-2].endswith("reliability.png") and "calibration error" in text
     assert plots[-1].endswith("transfer.png") and "never saw" in text  # leave one source out (issue 19)
     assert "Fine-tuned encoder**: LoRA adapters of rank 8" in text
+    tuned = read_metrics(app.ASSETS / "offline").training["finetune"]
+    assert f"{tuned['asr_text']['rows']:,} of them spoken" in text  # the transcripts it learnt from, counted
     assert summary[0][0].startswith("text") and 0 < summary[0][3] < 1 and 0 < summary[1][4] < 1  # WER
     assert [row[1] for row in per_class[:3]] == list(LABELS)
     text, summary, per_class, plots = evaluation_view("no-such-stack", app.ASSETS)

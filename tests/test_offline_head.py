@@ -10,7 +10,7 @@ import torch
 from sentiment.labels import label_id
 from sentiment.stacks import OFFLINE_ENCODER
 from training.calibrate import reliability
-from training.data import load_text, split
+from training.data import load_asr_text, load_text, split
 from training.metrics import read_metrics
 
 
@@ -38,6 +38,11 @@ def test_the_encoder_is_fine_tuned_small_on_the_bundled_weights(pipe):
     assert (HEADS_DIR / "offline.safetensors").stat().st_size <= 25e6  # issue 19: what the repository stores
     tuned = pipe.head.info.training["finetune"]
     assert tuned["method"] == "lora" and tuned["adapter_parameters"] == adapter.parameters
+    # Trained on the committed transcripts of spoken train sentences too, with soft targets from the ratings.
+    text = load_text(ROOT / "data" / "sentiment3.csv")
+    asr = load_asr_text(ROOT / "data" / "sentiment3-asr.csv", text)
+    assert tuned["asr_text"]["rows"] == len(asr) and tuned["train_rows"] == len(split(text, "train")) + len(asr)
+    assert pipe.head.info.training["soft_labels"] > 0
 
 
 @pytest.mark.slow

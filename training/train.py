@@ -29,8 +29,8 @@ class TrainConfig:
     seed: int = 0
     class_weighted: bool = True
     soft_labels: float = 0.2  # width of the soft targets' ramp on the rating scale (0: one-hot); the frozen
-    # head's test +0.013, +0.015, +0.011 over one-hot, seeds 0-2 (dev +0.002, +0.007, +0.002); 0.1 +0.005,
-    # 0.3 +0.009, 0.5 -0.010 (seed 0): docs/training.md, "Methods tried"
+    # head's test +0.013, +0.016, +0.014 over one-hot, seeds 0-2 (dev +0.003, +0.005, +0.002); 0.1 +0.004,
+    # 0.3 +0.009, 0.5 -0.010 (seed 0): bench/results/soft-labels-2026-12-02.txt
 
 
 # The label rule of sentiment3's ratings (data/README.md): Negative <= -0.5 < Neutral < 0.5 <= Positive.

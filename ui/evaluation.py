@@ -43,6 +43,10 @@ def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list
                  f"({tuned['adapter_parameters']:,} parameters, stored with the head and merged into the bundled "
                  f"weights at load), trained with the head for {len(tuned['history'])} epochs; kept epoch "
                  f"{tuned['best_epoch']} (dev macro-F1 {best['dev_macro_f1']:.3f}).")
+        if tuned.get("asr_text", {}).get("rows"):
+            text += (f" Besides the written sentences it learnt from {tuned['asr_text']['rows']:,} of them spoken by "
+                     "a speech synthesiser and transcribed by the stack's own Whisper, errors included: in the "
+                     "product it reads transcripts, not sentences.")
     if (folder / "transfer.png").is_file():
         text += ("\n\n**Text it never saw**: for the last plot each recipe (frozen encoder, fine-tuned) was "
                  "trained without one source of the data and tested on that source, for each source: a fairer "
