@@ -76,6 +76,28 @@ def test_the_merged_encoder_is_the_model_selected_on_dev(tuned, tiny_bert, tmp_p
     assert not torch.allclose(merged.encode(dev_texts[:4]), base.encode(dev_texts[:4]), atol=1e-4)
 
 
+def test_adapters_on_the_feed_forward_layers_too_merge_into_the_product(tiny_bert, tmp_path, monkeypatch):
+    """--finetune-modules all: adapters on every linear layer of the encoder, stored and merged like the rest."""
+    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path))
+    head = SentimentHead(HeadInfo(encoder=str(tiny_bert), hidden_size=32))
+    dev_texts, dev_y = sentences(30, seed=1)
+    tuned, history, config = finetune(str(tiny_bert), str(tiny_bert), weights_sha256(str(tiny_bert), str(tiny_bert)),
+                                      head, sentences(90, seed=0), (dev_texts, dev_y),
+                                      replace(FAST, epochs=1, modules="all", rank=4, alpha=8))
+    assert config.target_modules == ("query", "key", "value", "intermediate.dense", "output.dense")
+    trained = {k.split(".lora_")[0].rsplit(".", 1)[-1] for k in tuned.adapter.tensors if "lora_B" in k}
+    assert {"query", "key", "value", "dense"} <= trained  # feed-forward (and attention output) adapters stored
+    loaded = load_head(save_head(tuned, tmp_path / "h.safetensors"))
+    assert loaded.info.adapter["rank"] == 4 and "intermediate.dense" in loaded.info.adapter["target_modules"]
+    merged = TextEncoder(str(tiny_bert), adapter=loaded.adapter, pooling="mean", name=str(tiny_bert),
+                         backend="torch", precision="fp32", device="cpu")
+    predicted = loaded.probabilities(merged.encode([normalize_text(t) for t in dev_texts])).argmax(1)
+    assert (predicted == dev_y).float().mean().item() == pytest.approx(history[0]["dev_accuracy"], abs=1e-6)
+    with pytest.raises(ValueError, match="modules must be one of"):
+        finetune(str(tiny_bert), str(tiny_bert), "x", head, sentences(9, seed=0), (dev_texts, dev_y),
+                 replace(FAST, modules="everything"))
+
+
 def test_adapters_on_other_weights_or_a_damaged_file_are_refused(tuned, tiny_bert, tmp_path, monkeypatch):
     head = tuned[0]
     other = dict(head.adapter.config, base_sha256="0" * 64)

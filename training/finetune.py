@@ -29,6 +29,34 @@ from .train import class_weights
 
 METHODS = ("off", "lora")  # how a recipe treats the encoder: frozen, or LoRA adapters trained with the head
 TARGETS = {"mpnet": ("q", "k", "v", "o"), "bert": ("query", "key", "value")}  # attention projections, by model type
+FEED_FORWARD = ("intermediate.dense", "output.dense")  # both model types' feed-forward layers (and BERT's attention output)
+MODULES = ("attention", "all")  # --finetune-modules: the attention projections, or those and the feed-forward
+
+
+def target_modules(model_type: str, modules: str = "attention") -> tuple[str, ...]:
+    """The LoRA targets of a model type: its attention projections, with ``all`` its feed-forward layers too."""
+    if model_type not in TARGETS:
+        raise ValueError(f"No LoRA targets known for {model_type} models; known: {', '.join(TARGETS)}")
+    if modules not in MODULES:
+        raise ValueError(f"modules must be one of {', '.join(MODULES)}, not {modules!r}")
+    return TARGETS[model_type] + (FEED_FORWARD if modules == "all" else ())
+
+
+def add_arguments(group) -> None:
+    """The fine-tuning options ``training.run`` and ``training.transfer`` share (argparse group)."""
+    group.add_argument("--finetune-epochs", type=int, default=FinetuneConfig.epochs, help="(default %(default)s)")
+    group.add_argument("--finetune-rank", type=int, default=FinetuneConfig.rank,
+                       help="LoRA rank; alpha is twice it (default %(default)s)")
+    group.add_argument("--finetune-lr", type=float, default=FinetuneConfig.lr,
+                       help="the adapters' learning rate (default %(default)s)")
+    group.add_argument("--finetune-modules", choices=MODULES, default=FinetuneConfig.modules,
+                       help="adapters on the attention projections, or on those and the feed-forward layers "
+                       "(default %(default)s)")
+
+
+def config_from_args(args) -> "FinetuneConfig":
+    return FinetuneConfig(epochs=args.finetune_epochs, rank=args.finetune_rank, alpha=2 * args.finetune_rank,
+                          lr=args.finetune_lr, modules=args.finetune_modules)
 
 
 @dataclass
@@ -36,7 +64,8 @@ class FinetuneConfig:
     rank: int = 8  # 590k parameters on MPNet (2.4 MB), the probe's choice
     alpha: int = 16
     dropout: float = 0.1
-    target_modules: tuple[str, ...] | None = None  # None: the model type's attention (TARGETS)
+    modules: str = "attention"  # which layers get adapters (MODULES), when target_modules is None
+    target_modules: tuple[str, ...] | None = None  # None: the model type's, by ``modules``
     epochs: int = 2  # dev macro-F1 rose over both in the probe; the best epoch is kept
     lr: float = 5e-4  # adapters
     head_lr: float = 1e-3
@@ -60,9 +89,7 @@ def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train:
     tokenizer = from_pretrained(AutoTokenizer, base)
     model = from_pretrained(AutoModel, base)
     if config.target_modules is None:
-        if model.config.model_type not in TARGETS:
-            raise ValueError(f"No LoRA targets known for {model.config.model_type} models; known: {', '.join(TARGETS)}")
-        config = replace(config, target_modules=TARGETS[model.config.model_type])
+        config = replace(config, target_modules=target_modules(model.config.model_type, config.modules))
     model = get_peft_model(model, lora_config(config.rank, config.alpha, config.target_modules, config.dropout))
     pooled = Pooled(model, head.info.pooling, head.info.layers)
     head = copy.deepcopy(head)
@@ -105,6 +132,8 @@ def finetune(base: str, name: str, base_sha256: str, head: SentimentHead, train:
                   "dev_accuracy": float(accuracy_score(dev[1], predicted)),
                   "seconds": round(time.perf_counter() - t0, 1), "curve": curve}
         history.append(record)
+        tqdm.write(f"epoch {epoch}: train loss {record['train_loss']:.3f}, dev loss {record['dev_loss']:.3f}, "
+                   f"dev macro-F1 {record['dev_macro_f1']:.3f}")
         if best is None or record["dev_macro_f1"] > best[0]:
             state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(model).items()}
             best = record["dev_macro_f1"], state, copy.deepcopy(head.state_dict())

@@ -39,7 +39,7 @@ from . import data as datasets
 from .calibrate import calibrate
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
-from .finetune import METHODS, FinetuneConfig, describe, finetune
+from .finetune import METHODS, add_arguments, config_from_args, describe, finetune
 from .metrics import Metrics
 from .shared import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
@@ -78,7 +78,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ft = p.add_argument_group("fine-tuning the encoder (after the head; training/finetune.py)")
     ft.add_argument("--finetune", choices=METHODS, help="LoRA adapters on the encoder, trained with the "
                     "head and stored in its checkpoint; default: the stack's (offline lora, slue off)")
-    ft.add_argument("--finetune-epochs", type=int, default=FinetuneConfig.epochs, help="(default %(default)s)")
+    add_arguments(ft)
     ft.add_argument("--asr-text", metavar="CSV", help="transcripts of spoken train sentences, added to the "
                     "fine-tuning data (scripts/make_asr_text.py); default: the stack's (offline: "
                     "data/sentiment3-asr.csv) unless --data is given; 'none': written sentences only")
@@ -209,7 +209,7 @@ def _finetune(args, config, encoder, head, text, asr, y, x, scale: float):
     """Fine-tune from the frozen-encoder head, on the written train sentences and the transcripts of spoken
     ones (``asr``), then encode dev and test again as the product will: through the merged (and, on a CPU,
     exported) encoder, so that every figure after this is the stored model's."""
-    ft_config = FinetuneConfig(epochs=args.finetune_epochs)
+    ft_config = config_from_args(args)
     texts = {s: [e.text for e in datasets.split(text, s)] for s in ("train", "dev", "test")}
     rows = datasets.split(text, "train") + asr
     train = ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))

@@ -34,7 +34,7 @@ from sentiment.text.normalize import normalize_text
 from . import data as datasets
 from .evaluate import scores
 from .features import features
-from .finetune import METHODS, FinetuneConfig
+from .finetune import METHODS, add_arguments, config_from_args
 from .metrics import read_metrics
 from .plots import plot_transfer
 from .shared import ROOT
@@ -88,6 +88,7 @@ def main(argv=None) -> dict:
                    "recipe (training.run's for the offline stack) beside the frozen one")
     p.add_argument("--asr-text", metavar="CSV", help="transcripts that fine-tuning adds, as in training.run "
                    "(default: the stack's unless --data is given; 'none': written sentences only)")
+    add_arguments(p.add_argument_group("fine-tuning (--finetune lora), as in training.run"))
     p.add_argument("--hold-out", nargs="+", metavar="SOURCE", help="leave out only these sources (default: each)")
     args = p.parse_args(argv)
     setup_logging(False, level=logging.INFO)
@@ -112,12 +113,13 @@ def main(argv=None) -> dict:
     if args.finetune == "off":
         result["scores"] = {**result.get("scores", {}), **leave_one_out(order, x, info, hold_out=args.hold_out)}
     else:
-        ft_config = FinetuneConfig()
+        ft_config = config_from_args(args)
         asr_path = args.asr_text or (None if args.data else datasets.stack_data(args.stack)["asr_text"])
         asr = [] if asr_path in (None, "none") else datasets.load_asr_text(asr_path, examples)
         tuned = leave_one_out(order, x, info, tune=_tuner(config, encoder, ft_config, asr), hold_out=args.hold_out)
         old = result.get("finetuned", {})
-        recipe = f"LoRA rank {ft_config.rank} on {encoder.name}, from the frozen head" + (
+        where = " (attention and feed-forward)" if ft_config.modules == "all" else ""
+        recipe = f"LoRA rank {ft_config.rank}{where} on {encoder.name}, from the frozen head" + (
             f", with {len(asr):,} transcripts of spoken train sentences" if asr else "")
         result["finetuned"] = {"recipe": recipe, "finetune": asdict(ft_config), "asr_text": len(asr),
                                "scores": {**(old.get("scores", {}) if old.get("recipe") == recipe else {}), **tuned}}
