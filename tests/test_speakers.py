@@ -14,7 +14,7 @@ from sentiment.labels import LABELS
 from sentiment.result import Segment
 from sentiment.runtime import bundled
 from sentiment.segments import split_transcript, speakers_of
-from sentiment.speakers.diarize import MIN_CLUSTER_SECONDS, Turn, cluster, turns
+from sentiment.speakers.diarize import MIN_CLUSTER_SECONDS, SURE_SECONDS, Turn, cluster, turns
 from sentiment.speakers.segmentation import FRAME_STEP
 from sentiment.summary import per_speaker
 from sentiment.transcribers.transcript import Transcript, Word
@@ -90,6 +90,10 @@ def test_clustering_counts_voices_and_obeys_a_given_number():
     labels = cluster(vectors, seconds, threshold=0.5, num_speakers=None)
     assert len(set(labels)) == 3 and all(len(set(labels[i * 8:(i + 1) * 8])) == 1 for i in range(3))
     assert len(set(cluster(vectors, seconds, 0.5, num_speakers=2))) == 2
+    assert len(set(cluster(vectors, seconds, 0.5, num_speakers=4))) == 4  # more than found: a finer cut
+    hellos = seconds.copy()
+    hellos[16:] = SURE_SECONDS / 2  # 8 short stretches, 6 s in all: the real call's "Hello?"s
+    assert len(set(cluster(vectors, hellos, 0.5, None))) == 2
     short = seconds.copy()
     short[16:] = MIN_CLUSTER_SECONDS / 10  # the third voice heard for under MIN_CLUSTER_SECONDS in all
     assert len(set(cluster(vectors, short, 0.5, None))) == 2
@@ -129,7 +133,10 @@ def test_generated_conversations_are_diarized(diarizer, seed, speakers):
         der = DiarizationErrorRate(collar=0.25)(ref, hyp)
     assert len(hyp.labels()) == speakers and der <= 0.15, der  # bench/speakers.py: about 0.03 on 20
     assert [t.speaker for t in found][0] == "S1"
-    assert len({t.speaker for t in diarizer(wave, num_speakers=speakers + 1)}) == speakers + 1
+    assert len({t.speaker for t in diarizer(wave, num_speakers=speakers)}) == speakers
+    # Told one more than there are: the clustering makes it (test above), but a voice that is nowhere the
+    # main one gets no turns, so the turns never hold more speakers than asked, nor fewer than there are.
+    assert speakers <= len({t.speaker for t in diarizer(wave, num_speakers=speakers + 1)}) <= speakers + 1
 
 
 def test_silence_has_no_speakers(diarizer):
@@ -172,7 +179,9 @@ def test_speakers_off_and_a_given_number(offline_pipe, monkeypatch):
     assert off.speakers == [] and {s.speaker for s in off.segments} == {None} and "diarize" not in off.timings
     monkeypatch.undo()
     monkeypatch.setattr(offline_pipe, "num_speakers", 3)
-    assert len({t.speaker for t in offline_pipe.diarize(wave)}) == 3  # asked for three: three, even for two voices
+    assert len({t.speaker for t in offline_pipe.diarize(wave)}) in (2, 3)  # asked for three of two voices
+    monkeypatch.setattr(offline_pipe, "num_speakers", 1)
+    assert {t.speaker for t in offline_pipe.diarize(wave)} == {"S1"}
 
 
 def test_the_page_shows_a_lane_and_a_summary_row_per_speaker(offline_pipe, tmp_path):

@@ -1,12 +1,13 @@
 """Who speaks when over a whole recording, in the way of pyannote's 3.x pipeline, small enough to read:
 
-1. segmentation (``segmentation.py``): local speakers in 10 s windows (every 10 s by default: windows
-   every 5 s gave the same error for twice the time, docs/speakers.md);
+1. segmentation (``segmentation.py``): local speakers in 10 s windows, one every 2.5 s (on real voices
+   windows every 10 s lost whole turns at their edges; on the flite voices it made no difference: docs/speakers.md);
 2. one voice vector per stretch of a local speaker talking alone (``embedding.py``): a stretch is a run of
    its speech between pauses, not the local speaker's whole window, because with two similar voices the
    segmentation model sometimes gives both to one local speaker, and one vector of the mix would send the
    whole window to one side (docs/speakers.md);
-3. the vectors clustered (agglomerative, centroid linkage; cut at a distance, or at ``num_speakers``);
+3. the vectors clustered (agglomerative, average linkage of cosine distances; cut at a distance, or so as
+   to give ``num_speakers``);
 4. the windows' activity laid back on the recording's frames, each frame of a local speaker going to the
    speaker of its nearest stretch, averaged where windows overlap, keeping at each frame as many speakers
    as the windows counted there; then runs of frames become turns.
@@ -23,10 +24,13 @@ from sentiment.speakers.embedding import VoiceEncoder, load_voice_encoder
 from sentiment.speakers.segmentation import (FRAME_SIZE, FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
                                              frame_to_seconds, load_segmentation)
 
-THRESHOLD = 0.58  # centroid distance between voice vectors above which voices differ (tuned: docs/speakers.md)
+THRESHOLD = 0.25  # average cosine distance between voice clusters above which voices differ (docs/speakers.md)
 MIN_EMBED_SECONDS = 0.6  # a shorter stretch of one voice gets no vector
+SURE_SECONDS = 1.5  # a shorter stretch's vector joins a speaker but does not make one
+MAX_TREE = 3000  # stretches in the clustering tree, at most (its memory grows with the square)
 JOIN_GAP = 0.2  # seconds: a pause this short inside one local speaker's speech does not end a stretch
 MIN_CLUSTER_SECONDS = 3.0  # a "speaker" heard for less, in all, joins the nearest larger one
+STEP = 2.5  # seconds between segmentation windows (each frame seen by four of them; docs/speakers.md)
 MIN_GAP, MIN_TURN = 0.3, 0.15  # seconds: gaps filled within one speaker's speech; shorter turns dropped
 
 
@@ -39,7 +43,7 @@ class Turn:
 
 class Diarizer:
     def __init__(self, segmentation: Segmentation | None = None, encoder: VoiceEncoder | None = None,
-                 step: float = 10.0, threshold: float = THRESHOLD):
+                 step: float = STEP, threshold: float = THRESHOLD):
         self.segmentation = segmentation or load_segmentation()
         self.encoder = encoder or load_voice_encoder()
         self.step, self.threshold = step, threshold
@@ -80,23 +84,48 @@ def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -
 
 
 def cluster(vectors: np.ndarray, seconds: np.ndarray, threshold: float, num_speakers: int | None) -> np.ndarray:
-    """A speaker index (0, 1, ...) per vector. Clusters with under ``MIN_CLUSTER_SECONDS`` of speech in all
-    join the nearest larger one (a cough or a crosstalk is not a speaker), unless that would leave fewer
-    than ``num_speakers``."""
+    """A speaker index (0, 1, ...) per vector. Only stretches of at least ``SURE_SECONDS`` build the tree
+    (average linkage, cosine distance): on the real call, four 0.7 s "Hello?"s of one person made a speaker
+    of their own. Clusters heard for under ``MIN_CLUSTER_SECONDS`` in all are not speakers (a cough, a
+    crosstalk). With ``num_speakers``: the counted
+    clusters if they are that many (so knowing the number never changes a right count); else the tree's
+    coarsest cut that has that many speakers, or, with fewer found, the largest clusters of a finer cut.
+    The tree's own members of a speaker stay with it; every other vector goes to the nearest centroid."""
     if len(vectors) == 1:
         return np.zeros(1, int)
-    tree = linkage(vectors, method="centroid", metric="euclidean")
-    labels = _first_merges(tree, len(vectors), num_speakers) if num_speakers else fcluster(tree, threshold, "distance") - 1
-    sizes = np.bincount(labels, weights=seconds)
+    sure = np.flatnonzero(seconds >= SURE_SECONDS)
+    if len(sure) < 2:
+        sure = np.arange(len(vectors))
+    if len(sure) > MAX_TREE:  # the tree needs n^2 memory: a spread-out sample of a very long recording
+        sure = sure[np.linspace(0, len(sure) - 1, MAX_TREE).astype(int)]
+    tree_vectors, tree_seconds = vectors[sure], seconds[sure]
+    tree = linkage(tree_vectors, method="average", metric="cosine")
+    labels = fcluster(tree, threshold, "distance") - 1
+    sizes = np.bincount(labels, weights=tree_seconds)
     large = np.flatnonzero(sizes >= MIN_CLUSTER_SECONDS)
-    if num_speakers and len(large) < num_speakers:
-        large = np.argsort(-sizes)[:num_speakers]
     if len(large) == 0:
         large = np.array([int(np.argmax(sizes))])
-    centroids = _centroids(vectors, labels, large)
-    nearest = large[np.argmax(vectors @ centroids.T, axis=1)]
-    labels = np.where(np.isin(labels, large), labels, nearest)
-    return np.unique(labels, return_inverse=True)[1]
+    if num_speakers and len(large) != num_speakers:
+        labels, sizes = _cut(tree, tree_seconds, num_speakers, more=len(large) > num_speakers)
+        large = np.argsort(-sizes)[:num_speakers]
+    centroids = _centroids(tree_vectors, labels, large)
+    out = np.argmax(vectors @ centroids.T, axis=1)
+    member = np.isin(labels, large)  # the tree's own members of a speaker stay with it
+    out[sure[member]] = np.argmax(labels[member, None] == large[None, :], axis=1)
+    return np.unique(out, return_inverse=True)[1]
+
+
+def _cut(tree: np.ndarray, seconds: np.ndarray, speakers: int, more: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, seconds per cluster) of the coarsest cut of ``tree`` with ``speakers`` clusters of at least
+    ``MIN_CLUSTER_SECONDS`` (``more``: counting found more; the extra small clusters join the nearest), or,
+    where counting found fewer, the cut into ``speakers`` clusters, small ones included."""
+    n = len(tree) + 1
+    for k in range(min(speakers, n), n + 1):
+        labels = fcluster(tree, k, "maxclust") - 1
+        sizes = np.bincount(labels, weights=seconds)
+        if not more or (sizes >= MIN_CLUSTER_SECONDS).sum() >= speakers:
+            break
+    return labels, sizes
 
 
 def reconstruct(windows: Windows, keys: list[tuple[int, int, int, int]], labels: np.ndarray) -> np.ndarray:
@@ -164,20 +193,6 @@ def _runs(mask: np.ndarray, bridge: int = 0) -> list[tuple[int, int]]:
         else:
             runs.append([int(a), int(b)])
     return [(a, b) for a, b in runs]
-
-
-def _first_merges(tree: np.ndarray, n: int, clusters: int) -> np.ndarray:
-    """The clusters left after the tree's first ``n - clusters`` merges (centroid linkage's heights can go
-    down as well as up, so cutting at a height, as fcluster's maxclust does, can miss the count)."""
-    parent = np.arange(n + len(tree))
-    for i, (a, b) in enumerate(tree[: max(0, n - clusters), :2].astype(int)):
-        parent[a] = parent[b] = n + i
-    roots = []
-    for x in range(n):
-        while parent[x] != x:
-            x = parent[x]
-        roots.append(x)
-    return np.unique(roots, return_inverse=True)[1]
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray, which: np.ndarray) -> np.ndarray:
