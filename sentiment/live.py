@@ -101,7 +101,7 @@ class LiveSession:
         # The pipeline's stages, as for a file: transcribe, cut into spans, label (times shifted into the stream).
         transcripts = pipe.transcribe([pending[a:b] for a, b in pieces])
         if pipe.diarizer is not None and self.speakers is None:
-            self.speakers = SpeakerTracker(pipe.diarizer.encoder)
+            self.speakers = SpeakerTracker(pipe.diarizer.encoder, most=pipe.num_speakers)
         spans = []
         for (a, b), t in zip(pieces, transcripts):
             if t.text.strip():

@@ -207,3 +207,24 @@ def test_live_utterances_join_the_voice_they_sound_like(diarizer):
     tracker = SpeakerTracker(diarizer.encoder)
     got = [tracker.assign(pools[v].pop()[0]) for v in order]
     assert got == ["S1", "S2", "S1", "S3", "S2", "S1", "S3"]
+
+
+def test_live_speakers_honour_a_given_number(offline_pipe, monkeypatch):
+    """--num-speakers reaches the Live tab: the tracker never makes more voices than that."""
+    from scripts.make_conversations import sentences_of
+    from sentiment.live import LiveSession
+    from sentiment.speakers.online import SpeakerTracker
+    shared_path("data", "speech", "tts", "manifest.csv")
+    order = ["slt", "rms", "slt", "reader", "rms", "reader"]
+    pools = {v: list(sentences_of(v)) for v in set(order)}
+    tracker = SpeakerTracker(offline_pipe.diarizer.encoder, most=2)
+    got = [tracker.assign(pools[v].pop()[0]) for v in order]
+    assert got[:3] == ["S1", "S2", "S1"] and set(got) == {"S1", "S2"}  # the reader joins a known voice
+    monkeypatch.setattr(offline_pipe, "num_speakers", 1)
+    session = LiveSession()
+    pause = np.zeros(SR, np.float32)
+    stream = np.concatenate([x for v in ("slt", "rms", "reader") for x in (pools[v].pop()[0], pause)])
+    for i in range(0, stream.size, SR // 2):  # half-second chunks, as the microphone sends them
+        session.feed(offline_pipe, SR, stream[i:i + SR // 2])
+    session.finish(offline_pipe)
+    assert session.speakers.most == 1 and {u.speaker for u in session.utterances} == {"S1"}

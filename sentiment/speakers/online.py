@@ -19,6 +19,7 @@ MIN_NEW_SECONDS = 1.0  # a shorter utterance never starts a new speaker: too lit
 class SpeakerTracker:
     encoder: VoiceEncoder
     join: float = JOIN
+    most: int | None = None  # --num-speakers: never more voices than this (the nearest one is joined)
     voices: list[np.ndarray] = field(default_factory=list)  # per speaker, the sum of its utterances' vectors
 
     def assign(self, wave: np.ndarray) -> str:
@@ -28,7 +29,8 @@ class SpeakerTracker:
             means = np.stack([v / np.linalg.norm(v) for v in self.voices])
             scores = means @ vector
             best = int(np.argmax(scores))
-            if scores[best] >= self.join or wave.size < MIN_NEW_SECONDS * SAMPLE_RATE:
+            full = self.most is not None and len(self.voices) >= self.most
+            if full or scores[best] >= self.join or wave.size < MIN_NEW_SECONDS * SAMPLE_RATE:
                 self.voices[best] = self.voices[best] + vector
                 return f"S{best + 1}"
         self.voices.append(vector.copy())
