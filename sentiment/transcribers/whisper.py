@@ -41,6 +41,10 @@ from sentiment.errors import ModelUnavailableError
 from sentiment.transcribers.transcript import Phrase, Transcript, Word
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
+BUNDLED = {  # names that load a bundled model: no download
+    "tiny.en": bundled.whisper_tiny_en, bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en,
+    "base": bundled.whisper_base, bundled.WHISPER_BASE.model_id: bundled.whisper_base,
+}
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
 WORDS_OVER_SECONDS = 15.0  # the pipeline's segment_seconds: a shorter clip is one segment, its words untimed
 PIECE_SECONDS = 300.0  # longer recordings are transcribed in pieces (memory)
@@ -80,12 +84,23 @@ class WhisperTranscriber:
         seconds = wave.size / SAMPLE_RATE
         options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding}
         options["word_timestamps"] = options["word_timestamps"] and seconds > WORDS_OVER_SECONDS
+        language, probability = self.language_of(wave)
         phrases, words = [], []
         for a, b in pieces(wave, PIECE_SECONDS):
             segments, _ = self.model.transcribe(wave[a:b], **options)
             more_phrases, more_words = _timed(segments, offset=a / SAMPLE_RATE)
             phrases, words = phrases + more_phrases, words + more_words
-        return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
+        return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases,
+                          language=language, language_probability=probability)
+
+    def language_of(self, wave: np.ndarray) -> tuple[str | None, float | None]:
+        """The language a multilingual model hears in the first 30 s of speech (Silero VAD skips the
+        silence), and its probability; (None, None) for an English-only model, which cannot tell. The
+        transcript stays in ``decoding["language"]`` (English) whatever is heard: the text model reads English."""
+        if not self.model.model.is_multilingual or wave.size < SAMPLE_RATE // 2:
+            return None, None
+        language, probability, _ = self.model.detect_language(wave, vad_filter=True)
+        return language, round(float(probability), 3)
 
 
 def _timed(segments, offset: float) -> tuple[list[Phrase], list[Word]]:
@@ -145,8 +160,10 @@ def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 
 
 def resolve_model(model: str | None) -> tuple[str, str]:
     """(what to load, the name results show). The bundled tiny.en answers for its own names."""
-    if model in (None, "", "tiny.en", DEFAULT_MODEL):
-        return str(bundled.whisper_tiny_en()), DEFAULT_MODEL
+    model = model or DEFAULT_MODEL
+    if model in BUNDLED:
+        load = BUNDLED[model]
+        return str(load()), next(k for k, v in BUNDLED.items() if v is load and "/" in k)
     if Path(model).is_dir():
         return str(model), str(model)
     return str(model), str(model)  # a size name or Hub id: faster-whisper downloads it
