@@ -36,10 +36,10 @@ class Prediction:
     summary: Summary | None = None  # audio only
     speakers: list[Speaker] = field(default_factory=list)  # per speaker, when the recording was diarized
     duration: float | None = None  # seconds of audio; None for text input
-    language: str | None = None  # what a multilingual transcriber heard (ISO 639-1); None: not detected
-    warnings: list[str] = field(default_factory=list)  # for the person: e.g. speech in another language
     models: dict[str, str] = field(default_factory=dict)  # stack, each model and each model's runtime
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    language: str | None = None  # what a multilingual transcriber heard (ISO 639-1); None: not detected
+    warnings: list[str] = field(default_factory=list)  # for the person: e.g. speech in another language
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -40,7 +40,7 @@ def test_prediction_has_everything(pipe):
     assert result.models["transcriber"].endswith("tiny-ctc0") and result.models["stack"] == "offline"
     d = result.to_dict()
     assert set(d) == {"transcript", "label", "confidences", "segments", "summary", "speakers", "duration", "models",
-                      "timings"}
+                      "timings", "language", "warnings"}
 
 
 def test_stages_compose_to_the_call(pipe):

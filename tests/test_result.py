@@ -18,7 +18,7 @@ def prediction() -> Prediction:
                 Segment(2.5, 4.0, "the bus was late", "Neutral", {"Negative": 0.2, "Neutral": 0.7, "Positive": 0.1}, "S2")]
     return Prediction("i did not like it the bus was late", "Negative", CONFIDENCES, segments, summarize(segments),
                       per_speaker(segments, 4.0), 4.0, {"stack": "offline", "encoder_runtime": "onnx fp32 on cpu"},
-                      {"transcribe": 0.5})
+                      {"transcribe": 0.5}, "en", ["This sounds like French"])
 
 
 def test_the_api_dict_is_the_schema():
