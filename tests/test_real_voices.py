@@ -58,3 +58,32 @@ def test_conversations_of_real_voices(diarizer):
         told = diarizer(r.wave, num_speakers=len(r.speakers))
         assert der(r, told) <= max(0.2, der(r, counted) + 0.01), r.name  # bench: 0.06 on 12 (seed 1)
     assert sum(der(r, diarizer(r.wave)) for r in recordings) / len(recordings) <= 0.2
+
+
+def loops(text: str, n: int = 3) -> int:
+    """How often the most repeated run of ``n`` words occurs: a decoding loop repeats one run many times."""
+    words = text.lower().split()
+    runs = [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return max((runs.count(r) for r in set(runs)), default=0)
+
+
+@pytest.mark.parametrize("model", ["tiny.en", "base"])
+def test_real_speech_then_silence_invents_nothing(call, model):
+    import numpy as np
+
+    from sentiment.errors import ModelUnavailableError
+    from sentiment.transcribers.whisper import WhisperTranscriber
+    try:
+        whisper = WhisperTranscriber(model)
+    except ModelUnavailableError as err:
+        pytest.skip(str(err))
+    rng = np.random.default_rng(0)
+    tail = 30 * real_voices.SAMPLE_RATE
+    alone, silent, noisy = whisper.transcribe([
+        call.wave, np.r_[call.wave, np.zeros(tail, np.float32)],
+        np.r_[call.wave, 0.003 * rng.standard_normal(tail).astype(np.float32)]])
+    heard = {w.strip(".,?!").lower() for w in alone.text.split()}
+    assert {"diane", "jersey", "chicago", "yankee"} <= heard  # the call was heard
+    for t in (silent, noisy):
+        assert len(t.text.split()) <= len(alone.text.split()) + 3 and loops(t.text) <= 3, t.text[-300:]
+        assert all(w.end <= call.seconds + 1.0 for w in t.words)  # nothing timed in the silence

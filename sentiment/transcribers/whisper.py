@@ -41,12 +41,19 @@ from sentiment.errors import ModelUnavailableError
 from sentiment.transcribers.transcript import Phrase, Transcript, Word
 
 DEFAULT_MODEL = bundled.WHISPER_TINY_EN.model_id
-BUNDLED = {  # names that load a bundled model: no download
-    "tiny.en": bundled.whisper_tiny_en, bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en,
-    "base": bundled.whisper_base, bundled.WHISPER_BASE.model_id: bundled.whisper_base,
-}
+SHORT_NAMES = {"tiny.en": bundled.WHISPER_TINY_EN.model_id, "base": bundled.WHISPER_BASE.model_id}
+LOADERS = {bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en, bundled.WHISPER_BASE.model_id: bundled.whisper_base}
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
 WORDS_OVER_SECONDS = 15.0  # the pipeline's segment_seconds: a shorter clip is one segment, its words untimed
+# The bundled models, measured (2 cores, 2026-12-06): WER by `python bench/real_voices.py wer` (the real call
+# against sample.stm, the 5 real LibriVox readings, the 240 spoken test sentences: synthetic flite voices);
+# the whole pipeline's warm real-time factor by `python bench/offline.py [--asr-model base]`.
+MEASURED = {
+    bundled.WHISPER_TINY_EN.model_id: {"wer_real_call": 0.160, "wer_real_librivox": 0.056,
+                                       "wer_synthetic_sentences": 0.112, "pipeline_rtf": 0.077},
+    bundled.WHISPER_BASE.model_id: {"wer_real_call": 0.198, "wer_real_librivox": 0.028,
+                                    "wer_synthetic_sentences": 0.094, "pipeline_rtf": 0.207},
+}
 PIECE_SECONDS = 300.0  # longer recordings are transcribed in pieces (memory)
 DECODING = dict(language="en", task="transcribe", beam_size=1, best_of=1, temperature=0.0,
                 condition_on_previous_text=False, without_timestamps=False, word_timestamps=True)
@@ -159,11 +166,11 @@ def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 
 
 
 def resolve_model(model: str | None) -> tuple[str, str]:
-    """(what to load, the name results show). The bundled tiny.en answers for its own names."""
-    model = model or DEFAULT_MODEL
-    if model in BUNDLED:
-        load = BUNDLED[model]
-        return str(load()), next(k for k, v in BUNDLED.items() if v is load and "/" in k)
+    """(what to load, the name results show). The bundled tiny.en and base answer for their short names
+    and Hub ids."""
+    model = SHORT_NAMES.get(model or DEFAULT_MODEL, model or DEFAULT_MODEL)
+    if model in LOADERS:  # bundled: no download
+        return str(LOADERS[model]()), model
     if Path(model).is_dir():
         return str(model), str(model)
     return str(model), str(model)  # a size name or Hub id: faster-whisper downloads it
