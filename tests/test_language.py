@@ -52,6 +52,23 @@ def test_english_gets_no_warning(pipe):
     assert result.language == "en" and result.warnings == []
 
 
+def test_a_clip_is_encoded_once_for_its_language_and_its_words(base):
+    from sentiment.audio import load_audio
+
+    wave = load_audio(str(sorted((ROOT / "sentiment" / "examples").glob("*.flac"))[0]))
+    calls = []
+    plain = base.model.encode.encode
+    base.model.encode.encode = lambda features: calls.append(features.shape) or plain(features)
+    try:
+        once = base.transcribe([wave])[0]
+        base.model.encode.last = (None, None)
+        detected = base.language_of(wave)
+    finally:
+        base.model.encode.encode = plain
+    assert len(calls) == 2  # one window each time: detection's encoding is reused by the transcription
+    assert (once.language, once.language_probability) == detected and once.language == "en"
+
+
 def test_the_english_only_model_detects_nothing(offline_pipe, french):
     result = offline_pipe(str(french))  # tiny.en cannot tell: no language, no warning
     assert result.language is None and result.warnings == []
