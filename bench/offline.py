@@ -3,13 +3,13 @@
     python bench/offline.py [--repeat 3] [--skip cold]
     git show HEAD~1:sentiment/heads/offline.safetensors > /tmp/before.safetensors
     python bench/offline.py --before /tmp/before.safetensors     # also the stack with another head, same run
-    python bench/offline.py --asr-model base --skip cold          # with Whisper base
+    python bench/offline.py --asr-model tiny.en --skip cold       # with Whisper tiny.en
 
 On the 5-10 s clips of ../shared (the three real LibriVox recordings of that length and the first 12
 spoken sentences of that length), warm, median of ``--repeat`` runs per clip:
-- ours: the whole offline pipeline (decode → Whisper tiny.en → encoder → head), as the app runs it;
+- ours: the whole offline pipeline (decode → Whisper base → encoder → head), as the app runs it;
 - faster-whisper called the way its README shows (``WhisperModel(...).transcribe(path, beam_size=5)``,
-  default options otherwise), the same bundled tiny.en: transcription only;
+  default options otherwise), the same bundled model: transcription only;
 - PocketSphinx (the transcriber the offline stack had before; ``pip install pocketsphinx==5.1.1``),
   plain ``Decoder`` on the whole clip: transcription only.
 The text stage alone (encoder and pooling on one 20-word transcript), MPNet against MiniLM. Then the cold
@@ -140,7 +140,7 @@ def main() -> None:
     p.add_argument("--skip", nargs="*", default=[], choices=("cold", "pocketsphinx", "readme", "text"))
     p.add_argument("--before", type=Path, help="another offline head (e.g. the previous commit's): its pipeline "
                    "and cold start are measured in the same run, beside ours")
-    p.add_argument("--asr-model", help="the transcriber (default the stack's, tiny.en; e.g. base): ours and the "
+    p.add_argument("--asr-model", help="the transcriber (default the stack's, base; e.g. tiny.en): ours and the "
                    "README's faster-whisper both use it")
     args = p.parse_args()
     paths = clips()

@@ -108,7 +108,7 @@ def main() -> None:
     if TTS.is_file():
         sets["the spoken test set (240)"] = spoken_test_set(args.out)
         sets["its first 120 (the suite's)"] = sets["the spoken test set (240)"][:120]  # tests/test_offline_stack.py
-    print(f"flite voices {', '.join(VOICES)}, Whisper tiny.en; gap = reference text - pipeline macro-F1\n")
+    print(f"flite voices {', '.join(VOICES)}, the offline default transcriber; gap = reference text - pipeline macro-F1\n")
     print("| head | clips | reference text | pipeline | gap | 95 % interval | labels differ | ref right | transcript right |")
     print("|---|---|---|---|---|---|---|---|---|")
     for head in args.heads:

@@ -2,7 +2,7 @@
 assembled from real single-speaker stretches), beside nothing synthetic; run by hand.
 
     python bench/real_voices.py speakers [--threshold T ...]   # DER and speaker count, counted and told
-    python bench/real_voices.py wer [--models tiny.en base]     # WER: the call, LibriVox, spoken sentences
+    python bench/real_voices.py wer [--beam 1 --no-fallback]   # WER: the call, LibriVox, spoken sentences
 
 speakers: the diarizer alone, ``DiarizationErrorRate(collar=0.25)`` of pyannote.metrics (overlaps scored),
 for each recording counted and told the reference's number of speakers (``num_speakers``); the AMI clips
@@ -128,9 +128,9 @@ def main() -> None:
     p.add_argument("what", choices=("speakers", "wer"))
     p.add_argument("--models", nargs="+", default=["tiny.en", "base"], help="wer: Whisper models")
     p.add_argument("--tts", type=int, default=240, help="wer: spoken test sentences (synthetic) to include")
-    p.add_argument("--beam", type=int, help="wer: beam size instead of the product's decoding")
-    p.add_argument("--fallback", action="store_true", help="wer: temperature fallback (0, 0.2 ... 1.0: faster-"
-                   "whisper's guard against loops, by compression ratio and log probability)")
+    p.add_argument("--beam", type=int, help="wer: beam size instead of the product's (5)")
+    p.add_argument("--no-fallback", action="store_true", help="wer: one temperature, no fallback (the product "
+                   "falls back to 0.2 ... 1.0 where a window repeats itself or is improbable)")
     p.add_argument("--count", type=int, default=12, help="assembled conversations (default 12)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, nargs="+", default=[None], help="clustering thresholds to try")
@@ -138,8 +138,8 @@ def main() -> None:
     args = p.parse_args()
     if args.what == "wer":
         options = {"beam_size": args.beam} if args.beam else {}
-        if args.fallback:
-            options["temperature"] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        if args.no_fallback:
+            options["temperature"] = 0.0
         wer(args.models, args.tts, options)
     else:
         speakers(args.count, args.seed, args.threshold, args.verbose)

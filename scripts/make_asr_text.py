@@ -34,15 +34,16 @@ from sentiment.transcribers import load_transcriber  # noqa: E402
 from training.data import load_text, split  # noqa: E402
 
 VOICES = ("en-us", "en-gb+f3", "en-us+m4", "en-gb-x-rp+f2")  # espeak-ng voice+variant, in turn
-FIELDS = ("id", "text", "label", "split", "source", "voice", "reference")
+FIELDS = ("id", "text", "label", "split", "source", "voice", "reference", "transcriber")
 SEED = 0
 
 
 def main(argv=None, transcriber=None) -> int:
-    """``transcriber``: default the offline stack's (the bundled Whisper tiny.en)."""
+    """``transcriber``: default the offline stack's (the bundled Whisper base), or ``--asr-model``'s."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=ROOT / "data" / "sentiment3.csv", help="text manifest (train split)")
     p.add_argument("--out", type=Path, default=ROOT / "data" / "sentiment3-asr.csv")
+    p.add_argument("--asr-model", help="the Whisper model (default the offline stack's: the bundled base)")
     p.add_argument("--limit", type=int, help="stop when the file holds this many transcripts")
     p.add_argument("--report", action="store_true", help="print the file's WER (all, and by voice), make nothing")
     args = p.parse_args(argv)
@@ -53,13 +54,18 @@ def main(argv=None, transcriber=None) -> int:
         return 2
     rows = split(load_text(args.data), "train")  # decontaminated: listed sentences are never spoken
     random.Random(SEED).shuffle(rows)
-    done = set()
+    done, made_by = set(), set()
     if args.out.is_file():
         with open(args.out, newline="", encoding="utf-8") as f:
-            done = {r["id"] for r in csv.DictReader(f)}
+            old = list(csv.DictReader(f))
+        done, made_by = {r["id"] for r in old}, {r.get("transcriber") for r in old}
     todo = [(i, r) for i, r in enumerate(rows) if r.id not in done][: None if args.limit is None
                                                                       else max(0, args.limit - len(done))]
-    transcriber = transcriber or load_transcriber("whisper")
+    transcriber = transcriber or load_transcriber("whisper", model=args.asr_model)
+    if made_by - {transcriber.name}:
+        print(f"error: {args.out} holds transcripts by {', '.join(map(str, made_by))}, not {transcriber.name}: "
+              "choose another --out", file=sys.stderr)
+        return 2
     new = not args.out.is_file()
     with open(args.out, "a", newline="", encoding="utf-8") as f, tempfile.TemporaryDirectory() as tmp:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
@@ -71,7 +77,8 @@ def main(argv=None, transcriber=None) -> int:
             subprocess.run(["espeak-ng", "-v", voice, "-w", wav, row.text], check=True)
             text = transcriber.transcribe([load_audio(wav)])[0].text
             writer.writerow(dict(id=row.id, text=text, label=row.label, split="train", source=row.source,
-                                 voice=f"espeak-ng {voice}", reference=row.text))
+                                 voice=f"espeak-ng {voice}", reference=row.text,
+                                 transcriber=transcriber.name))
             f.flush()
     print(f"{args.out}: {len(done) + len(todo)} transcripts")
     return 0

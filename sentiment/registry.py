@@ -54,8 +54,8 @@ def add_model_options(parser: argparse.ArgumentParser, options: tuple[str, ...] 
     helps = {
         "stack": (dict(choices=stacks), "model stack; auto: slue when its head is present, else offline"),
         "transcriber": (dict(choices=list(TRANSCRIBERS)), "override the stack's transcriber kind"),
-        "asr_model": ({}, "the transcriber's model: for whisper a CTranslate2 folder or size name (default the "
-                          "bundled tiny.en), for wav2vec2 a CTC Hub id or folder"),
+        "asr_model": ({}, "the transcriber's model: for whisper base (the bundled default), tiny.en "
+                          "(bundled, twice as fast), a CTranslate2 folder or size name; for wav2vec2 a CTC Hub id or folder"),
         "encoder": ({}, f"text encoder: Hub id or folder; {' and '.join(ENCODERS)} are bundled"),
         "head": ({}, "head .safetensors file"),
         "device": ({}, "auto, cpu, cuda, cuda:1 ... (default auto)"),

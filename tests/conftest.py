@@ -71,7 +71,7 @@ def full_bert(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def offline_pipe():
-    """The real offline stack (Whisper tiny.en, MPNet, the committed head), loaded once for the session:
+    """The real offline stack (Whisper base, MPNet, the committed head), loaded once for the session:
     every module that needs it shares it (a test that swaps a part puts it back)."""
     from sentiment.pipeline import load_pipeline
     return load_pipeline("offline", head=str(ROOT / "sentiment" / "heads" / "offline.safetensors"), device="cpu")
@@ -79,5 +79,5 @@ def offline_pipe():
 
 @pytest.fixture(scope="session")
 def whisper(offline_pipe):
-    """The offline stack's transcriber: the bundled Whisper tiny.en."""
+    """The offline stack's transcriber: the bundled Whisper base."""
     return offline_pipe.transcriber

@@ -1,4 +1,4 @@
-"""The language: Whisper base (multilingual, bundled) tells which language it hears; speech that is clearly
+"""The language: Whisper base (multilingual, bundled, the offline default) tells which language it hears; speech that is clearly
 not English gets a warning in the result, the CLI and the page, never a silent label. The clips are
 spoken by espeak-ng here (synthetic); the English one is the repository's own example."""
 
@@ -15,13 +15,9 @@ FRENCH = "Bonjour, je suis très content de vous voir aujourd'hui. Le temps est 
 
 
 @pytest.fixture(scope="module")
-def base():
-    from sentiment.errors import ModelUnavailableError
-    from sentiment.transcribers.whisper import WhisperTranscriber
-    try:
-        return WhisperTranscriber("base")
-    except ModelUnavailableError as err:
-        pytest.skip(f"Whisper base is not installed: {err}")
+def base(offline_pipe):
+    assert offline_pipe.transcriber.name == "Systran/faster-whisper-base"  # the offline stack's default
+    return offline_pipe.transcriber
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +30,7 @@ def french(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def pipe(offline_pipe, base, monkeypatch):
-    monkeypatch.setattr(offline_pipe, "transcriber", base)
+def pipe(offline_pipe):
     return offline_pipe
 
 
@@ -59,6 +54,7 @@ def test_a_clip_is_encoded_once_for_its_language_and_its_words(base):
     calls = []
     plain = base.model.encode.encode
     base.model.encode.encode = lambda features: calls.append(features.shape) or plain(features)
+    base.model.encode.last = (None, None)  # nothing remembered from an earlier test
     try:
         once = base.transcribe([wave])[0]
         base.model.encode.last = (None, None)
@@ -69,7 +65,10 @@ def test_a_clip_is_encoded_once_for_its_language_and_its_words(base):
     assert (once.language, once.language_probability) == detected and once.language == "en"
 
 
-def test_the_english_only_model_detects_nothing(offline_pipe, french):
+def test_the_english_only_model_detects_nothing(offline_pipe, french, monkeypatch):
+    from sentiment.transcribers.whisper import WhisperTranscriber
+
+    monkeypatch.setattr(offline_pipe, "transcriber", WhisperTranscriber("tiny.en"))
     result = offline_pipe(str(french))  # tiny.en cannot tell: no language, no warning
     assert result.language is None and result.warnings == []
 

@@ -18,7 +18,7 @@ def transcriber_class(kind: str) -> type:
 
 
 def load_transcriber(kind: str, model: str | None = None, runtime: Runtime | None = None, **options) -> Transcriber:
-    """Build a transcriber of ``kind`` (``whisper``: any faster-whisper model, default the bundled tiny.en;
+    """Build a transcriber of ``kind`` (``whisper``: any faster-whisper model, default the bundled base;
     ``wav2vec2``: any CTC model, default facebook/wav2vec2-base-960h) on ``runtime`` (``plan(kind, ...)``)."""
     cls = transcriber_class(kind)
     return cls(model or cls.DEFAULT_MODEL, runtime=runtime, **options)
