@@ -188,6 +188,8 @@ def test_leave_one_source_out_never_trains_or_selects_on_the_source_it_tests():
         assert result[source]["n"] == 240  # every row of the source left out
         assert result[source]["train"] == 2 * 144 and result[source]["dev"] == 2 * 48  # the others' only
         assert result[source]["macro_f1"] > 0.9  # the labels are in the features, whatever the source
+        # confident and right on a source never seen: a temperature fitted on the others' dev, a small error
+        assert result[source]["calibration"]["temperature"] > 0 and result[source]["calibration"]["ece_after"] < 0.2
     assert result["all"]["n"] == 3 * 48 and result["all"]["train"] == 3 * 144
     with pytest.raises(ValueError, match="two named sources"):
         leave_one_out([data.Example("a", "x", "Positive", "train")], x[:1], HeadInfo(encoder="enc", hidden_size=8))

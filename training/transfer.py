@@ -32,6 +32,7 @@ from sentiment.text.head import HeadInfo
 from sentiment.text.normalize import normalize_text
 
 from . import data as datasets
+from .calibrate import calibrate
 from .evaluate import scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args
@@ -47,9 +48,12 @@ def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadI
                   config: TrainConfig = TrainConfig(), tune: Callable | None = None,
                   hold_out: list[str] | None = None) -> dict:
     """{source: scores on all its rows} of heads trained and selected without it (``x``: the examples'
-    features, in order), and "all" for the ordinary split (train, dev → test) for comparison. ``tune``:
-    ``tune(head, train, dev, test) -> predicted label ids``, a recipe that goes on from the frozen head (then
-    no "all": that is ``training.run``'s figure); ``hold_out``: only these sources."""
+    features, in order), and "all" for the ordinary split (train, dev → test) for comparison. Each head's
+    temperature is fitted on the dev rows it was selected on, as ``training.run`` does, and its calibration
+    error reported on the rows it is tested on: do its confidences hold on text of a kind it never saw?
+    ``tune``: ``tune(head, train, dev) -> (head, encode)``, a recipe that goes on from the frozen head, with
+    ``encode(rows) -> features`` for its encoder (then no "all": that is ``training.run``'s figure);
+    ``hold_out``: only these sources."""
     y = torch.tensor([label_id(e.label) for e in examples])
     sources = sorted({e.source for e in examples})
     if len(sources) < 2 or "" in sources:
@@ -66,12 +70,19 @@ def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadI
         head, _ = train_head(x[train], y[train], x[dev], y[dev], HeadInfo(**asdict(info)), config, soft=soft)
         if tune:
             rows = lambda mask: [e for e, m in zip(examples, mask.tolist()) if m]  # noqa: E731
-            predicted = tune(head, rows(train), rows(dev), rows(test))
+            head, encode = tune(head, rows(train), rows(dev))
+            dev_x, test_x = encode(rows(dev)), encode(rows(test))
         else:
-            predicted = head.probabilities(x[test]).argmax(1).tolist()
+            dev_x, test_x = x[dev], x[test]
+        calibration = calibrate(head, dev_x, y[dev], test_x, y[test])
+        predicted = head.probabilities(test_x).argmax(1).tolist()
         name = held_out or "all"
-        out[name] = {"train": int(train.sum()), "dev": int(dev.sum()), **scores(y[test].tolist(), predicted)}
-        log.info("%s: macro-F1 %.3f on %d rows", name, out[name]["macro_f1"], out[name]["n"])
+        out[name] = {"train": int(train.sum()), "dev": int(dev.sum()), **scores(y[test].tolist(), predicted),
+                     "calibration": {"temperature": calibration["temperature"],
+                                     "ece_before": calibration["test_before"]["ece"],
+                                     "ece_after": calibration["test_after"]["ece"]}}
+        log.info("%s: macro-F1 %.3f on %d rows, ECE %.3f (temperature %.2f, fitted on the dev rows seen)", name,
+                 out[name]["macro_f1"], out[name]["n"], calibration["test_after"]["ece"], calibration["temperature"])
     return out
 
 
@@ -139,38 +150,45 @@ def in_domain(result: dict, folder: Path) -> None:
         result["finetuned"]["scores"]["all"] = {"train": sum(m.data["counts"]["train"].values()),
                                                 "dev": sum(m.data["counts"]["dev"].values()),
                                                 "from": "python -m training.run", **m.text["test"]}
+        if m.calibration:
+            result["finetuned"]["scores"]["all"]["calibration"] = {
+                "temperature": m.calibration["temperature"], "ece_before": m.calibration["test_before"]["ece"],
+                "ece_after": m.calibration["test_after"]["ece"]}
 
 
 def table(result: dict) -> str:
-    """Markdown: each source's figure, frozen beside fine-tuned when both are measured."""
+    """Markdown: each source's figure, frozen beside fine-tuned when both are measured, and each one's
+    calibration error after its temperature (fitted on the dev rows it saw) where measured."""
     tuned = result.get("finetuned", {}).get("scores", {})
-    lines = [result["recipe"], "", "| tested on | trained on | n | frozen macro-F1 | fine-tuned | change |",
-             "|---|---|---|---|---|---|"]
+    ece = lambda s: f"{s['calibration']['ece_after']:.3f}" if s and "calibration" in s else "—"  # noqa: E731
+    lines = [result["recipe"], "", "| tested on | trained on | n | frozen macro-F1 | fine-tuned | change "
+             "| ECE frozen | ECE fine-tuned |", "|---|---|---|---|---|---|---|---|"]
     for name, s in result["scores"].items():
         where = "test split (all sources seen)" if name == "all" else f"{name}, all rows (never seen)"
         t = tuned.get(name)
         after = f"{t['macro_f1']:.3f} | {t['macro_f1'] - s['macro_f1']:+.3f}" if t else "— | —"
-        lines.append(f"| {where} | {s['train']:,} rows | {s['n']:,} | {s['macro_f1']:.3f} | {after} |")
+        lines.append(f"| {where} | {s['train']:,} rows | {s['n']:,} | {s['macro_f1']:.3f} | {after} "
+                     f"| {ece(s)} | {ece(t)} |")
     return "\n".join(lines) + "\n"
 
 
 def _tuner(config, encoder: TextEncoder, ft_config, asr: list[datasets.Example]) -> Callable:
     """The fine-tuned recipe for ``leave_one_out``: adapters from the frozen head, trained on the train rows and
-    the transcripts of those rows (``asr``: of the held-out source's, none), then the held-out rows through
-    the merged encoder (PyTorch: no export for a model used once)."""
+    the transcripts of those rows (``asr``: of the held-out source's, none); its encoder is the merged one
+    (PyTorch: no export for a model used once)."""
     from .finetune import finetune
 
     sha = weights_sha256(encoder.name, encoder.source) or "unknown"
 
-    def tune(head, train, dev, test) -> list[int]:
+    def tune(head, train, dev):
         xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))  # noqa: E731
         train = datasets.with_transcripts(train, asr)
         soft = soft_targets(xy(train)[1], [e.rating for e in train], TrainConfig().soft_labels)
         head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config, soft=soft)
         merged = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers, name=encoder.name,
                              adapter=head.adapter, device="cpu", backend="torch", precision="fp32")
-        texts = [normalize_text(e.text) for e in test]
-        return head.probabilities(merged.encode(texts, progress="held-out rows")).argmax(1).tolist()
+        encode = lambda rows: merged.encode([normalize_text(e.text) for e in rows], progress=f"{len(rows):,} rows")  # noqa: E731
+        return head, encode
 
     return tune
 
