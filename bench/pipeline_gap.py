@@ -2,12 +2,13 @@
 
     python bench/pipeline_gap.py                                  # 1,200 test sentences, the committed head
     python bench/pipeline_gap.py --heads A.safetensors B.safetensors --n 1200
+    python bench/pipeline_gap.py --asr-model tiny.en              # through another transcriber
 
 Issue 19 asks the pipeline to stay within 0.02 macro-F1 of the model on the reference text; on 240 clips a gap
 moves by about that much with a few labels. This speaks N more sentences of sentiment3's test split (not the
 240 of the spoken test set; the same recipe: flite, voices slt, rms, awb in turn, 16 kHz mono), transcribes each
 once with the offline Whisper, and classifies both texts with each head: macro-F1 on each, the gap, and a paired
-bootstrap 95 % interval of the gap. Clips and transcripts are cached in .cache/speech-gap/ (reruns: seconds).
+bootstrap 95 % interval of the gap. Clips and each transcriber's transcripts are cached in .cache/speech-gap/ (reruns: seconds).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ HEAD = ROOT / "sentiment" / "heads" / "offline.safetensors"
 TTS = SHARED / "data" / "speech" / "tts" / "manifest.csv"
 
 
-def spoken(n: int, out: Path, seed: int = 0) -> list[dict]:
-    """N test sentences outside the spoken test set, spoken and transcribed once (cached in ``out``)."""
-    cache = out / "transcripts.csv"
+def spoken(n: int, out: Path, asr_model: str | None = None, seed: int = 0) -> list[dict]:
+    """N test sentences outside the spoken test set, spoken and transcribed once (cached in ``out``, per
+    transcriber)."""
+    asr = load_transcriber("whisper", asr_model)
+    cache = out / f"transcripts-{_slug(asr.name)}.csv"
     if cache.is_file():
         rows = list(csv.DictReader(open(cache, newline="", encoding="utf-8")))
         if len(rows) >= n:
@@ -53,14 +56,14 @@ def spoken(n: int, out: Path, seed: int = 0) -> list[dict]:
     random.Random(seed).shuffle(test)
     if shutil.which("flite") is None:
         raise SystemExit("error: flite is not installed (apt-get install flite)")
-    asr = load_transcriber("whisper")
     rows = []
     (out / "audio").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for i, e in enumerate(tqdm(test[:n], desc="flite + whisper", unit="clip")):
             wav, flac = Path(tmp) / "tmp.wav", out / "audio" / f"{e.id}.flac"
-            subprocess.run(["flite", "-voice", VOICES[i % 3], "-t", e.text, "-o", str(wav)], check=True)
-            sf.write(flac, load_audio(wav), SAMPLE_RATE, subtype="PCM_16", format="FLAC")
+            if not flac.is_file():  # the clips are the same for every transcriber
+                subprocess.run(["flite", "-voice", VOICES[i % 3], "-t", e.text, "-o", str(wav)], check=True)
+                sf.write(flac, load_audio(wav), SAMPLE_RATE, subtype="PCM_16", format="FLAC")
             rows.append(dict(id=e.id, label=e.label, voice=VOICES[i % 3], text=e.text,
                              transcript=asr.transcribe([load_audio(flac)])[0].text))
     with open(cache, "w", newline="", encoding="utf-8") as f:
@@ -70,12 +73,13 @@ def spoken(n: int, out: Path, seed: int = 0) -> list[dict]:
     return rows
 
 
-def spoken_test_set(out: Path) -> list[dict]:
+def spoken_test_set(out: Path, asr_model: str | None = None) -> list[dict]:
     """The 240 clips of ../shared's spoken test set, transcribed the same way (cached): the issue's own figure,
     which this bench must reproduce (assets/offline/metrics.json, "pipeline")."""
-    cache = out / "transcripts-240.csv"
+    asr = load_transcriber("whisper", asr_model)
+    cache = out / f"transcripts-240-{_slug(asr.name)}.csv"
     if not cache.is_file():
-        asr, rows = load_transcriber("whisper"), []
+        rows = []
         for e in tqdm(load_manifest(TTS), desc="whisper (the 240)", unit="clip"):
             rows.append(dict(id=e.id, label=e.label, text=e.text, transcript=asr.transcribe([load_audio(e.audio)])[0].text))
         out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +88,10 @@ def spoken_test_set(out: Path) -> list[dict]:
             writer.writeheader()
             writer.writerows(rows)
     return list(csv.DictReader(open(cache, newline="", encoding="utf-8")))
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "_" for c in Path(name).name)
 
 
 def gap(y: np.ndarray, ref: np.ndarray, hyp: np.ndarray, draws: int = 2000, seed: int = 0) -> dict:
@@ -103,12 +111,13 @@ def main() -> None:
     p.add_argument("--heads", nargs="+", type=Path, default=[HEAD], help="offline heads to compare")
     p.add_argument("--n", type=int, default=1200, help="test sentences to speak (default %(default)s)")
     p.add_argument("--out", type=Path, default=ROOT / ".cache" / "speech-gap")
+    p.add_argument("--asr-model", help="the Whisper that transcribes (default the offline stack's, base; e.g. tiny.en)")
     args = p.parse_args()
-    sets = {f"{args.n} more test sentences": spoken(args.n, args.out)}
+    sets = {f"{args.n} more test sentences": spoken(args.n, args.out, args.asr_model)}
     if TTS.is_file():
-        sets["the spoken test set (240)"] = spoken_test_set(args.out)
+        sets["the spoken test set (240)"] = spoken_test_set(args.out, args.asr_model)
         sets["its first 120 (the suite's)"] = sets["the spoken test set (240)"][:120]  # tests/test_offline_stack.py
-    print(f"flite voices {', '.join(VOICES)}, the offline default transcriber; gap = reference text - pipeline macro-F1\n")
+    print(f"flite voices {', '.join(VOICES)}, Whisper {args.asr_model or 'base (the default)'}; gap = reference text - pipeline macro-F1\n")
     print("| head | clips | reference text | pipeline | gap | 95 % interval | labels differ | ref right | transcript right |")
     print("|---|---|---|---|---|---|---|---|---|")
     for head in args.heads:

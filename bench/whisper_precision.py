@@ -1,8 +1,9 @@
-"""Does Whisper's compute type change what the product says? The bundled tiny.en in CTranslate2 int8 (the
-CPU default) and float32 on ../shared's spoken test sentences: WER of each, and the offline head's labels
-(fp32 encoder) on each transcript, their agreement and macro-F1 against the sentences' labels.
+"""Does Whisper's compute type change what the product says? A bundled Whisper (base, the default, or
+tiny.en) in CTranslate2 int8 (the CPU default) and float32 on ../shared's spoken test sentences: WER of each,
+and the offline head's labels (fp32 encoder) on each transcript, their agreement and macro-F1 against the
+sentences' labels.
 
-    python bench/whisper_precision.py [--clips 240]
+    python bench/whisper_precision.py [--clips 240] [--asr-model tiny.en]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from training.shared import SHARED  # noqa: E402
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clips", type=int, default=240)
+    p.add_argument("--asr-model", help="which Whisper (default the offline stack's, base)")
     args = p.parse_args()
     clips = load_manifest(SHARED / "data" / "speech" / "tts" / "manifest.csv")[: args.clips]
     waves = [load_audio(e.audio) for e in clips]
@@ -35,7 +37,7 @@ def main() -> None:
     pipe = load_pipeline("offline", precision="fp32")  # the encoder and head, fp32
     labels = {}
     for precision in ("fp32", "int8"):
-        asr = WhisperTranscriber(runtime=plan("whisper", device="cpu", precision=precision))
+        asr = WhisperTranscriber(args.asr_model, runtime=plan("whisper", device="cpu", precision=precision))
         t0 = time.perf_counter()
         texts = [t.text for t in asr.transcribe(waves)]
         seconds = time.perf_counter() - t0

@@ -260,3 +260,34 @@ def test_soft_targets_follow_the_rating_the_label_was_cut_from():
     assert torch.equal(soft_targets(y, [0.5, 3.0, 0.0, -0.5, None], scale=0), torch.nn.functional.one_hot(y, 3).float())
     with pytest.raises(ValueError, match="1 of 4 ratings do not give their row's label"):
         soft_targets(y, [0.5, 3.0, 0.0, 0.7, None], scale=0.2)  # "Negative" at +0.7: another scale
+
+
+def test_reevaluate_measures_the_committed_head_anew_and_leaves_its_weights(tiny_bert, tiny_ctc, tmp_path):
+    """``training.reevaluate``: the pipeline figures of a head already trained, measured again (another
+    transcriber, another spoken set); the text figures and every tensor of the head stay as training left them."""
+    from safetensors.torch import load_file
+
+    from training import reevaluate
+
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 4, "dev": 2, "test": 2})
+    assets, heads = tmp_path / "assets", tmp_path / "assets" / "heads"
+    trained = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert), "--asr-model",
+                        str(tiny_ctc), "--device", "cpu", "--assets", str(assets), "--heads-dir", str(heads),
+                        "--cache-dir", str(tmp_path / "cache"), "--max-epochs", "2", "--patience", "10"])
+    tensors = load_file(heads / "slue.safetensors")
+    speech = tmp_path / "speech.csv"
+    clips = sorted((folder / "test_raw").glob("test-*-0.flac"))[:4]
+    speech.write_text("audio,text,label\n" + "".join(f"{c},so so good,Positive\n" for c in clips))
+    summary = reevaluate.main(["--stack", "slue", "--speech", str(speech), "--encoder", str(tiny_bert),
+                               "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(assets),
+                               "--heads-dir", str(heads)])
+    again = read_metrics(assets / "slue")
+    assert again.pipeline["n"] + again.pipeline["failed"] == len(clips) != trained.pipeline["n"]
+    assert again.text == trained.text and again.calibration == trained.calibration  # training.run's, untouched
+    assert again.pipeline["source"].endswith("speech.csv") and again.models["transcriber"] == str(tiny_ctc)
+    head = load_head(heads / "slue.safetensors")
+    assert head.info.metrics == summary == again.summary()  # the head's metadata says the new figures
+    after = load_file(heads / "slue.safetensors")
+    assert after.keys() == tensors.keys() and all(torch.equal(after[k], tensors[k]) for k in tensors)
+    with pytest.raises(FileNotFoundError, match="No metrics.json"):
+        reevaluate.main(["--stack", "slue", "--assets", str(tmp_path / "none"), "--heads-dir", str(heads)])

@@ -183,14 +183,8 @@ def main(argv=None) -> Metrics:
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_pipeline and speech:
         transcriber = load_transcriber(config.transcriber, config.asr_model, config.transcriber_runtime)
-        metrics.models["transcriber"] = transcriber.name
-        pipe = SentimentPipeline(transcriber, encoder, head, stack=config.stack)
-        t0 = time.perf_counter()
-        metrics.pipeline, rows = evaluate_pipeline(pipe, speech, **_engine(args, config, head))
-        metrics.pipeline.update(source=_display(args.speech_source or source), seconds=round(time.perf_counter() - t0, 1))
-        _write_rows(rows, out / "pipeline_predictions.csv")
-        plot_confusion(metrics.pipeline["confusion"], list(LABELS), out / "confusion_pipeline.png",
-                       f"{config.stack} pipeline (audio → transcript → label), n={metrics.pipeline['n']}")
+        evaluate_speech(metrics, SentimentPipeline(transcriber, encoder, head, stack=config.stack), speech, out,
+                        _display(args.speech_source or source), **_engine(args, config, head))
     head.info.training = metrics.training
     head.info.metrics = metrics.summary()
     head_path = save_head(head, args.heads_dir / f"{config.stack}.safetensors")
@@ -203,6 +197,19 @@ def main(argv=None) -> Metrics:
     plot_reliability(metrics.calibration, out / "reliability.png", f"{config.stack} head on reference text (test)")
     log.info("wrote %s and %s: %s", head_path, out, json.dumps(head.info.metrics))
     return metrics
+
+
+def evaluate_speech(metrics: Metrics, pipe: SentimentPipeline, speech: list[datasets.Example], out: Path,
+                    source: str, **engine) -> None:
+    """The whole pipeline on the spoken test set, into ``metrics`` (its pipeline scores and transcriber),
+    ``out``/pipeline_predictions.csv and the confusion plot."""
+    metrics.models["transcriber"] = pipe.transcriber.name
+    t0 = time.perf_counter()
+    metrics.pipeline, rows = evaluate_pipeline(pipe, speech, **engine)
+    metrics.pipeline.update(source=source, seconds=round(time.perf_counter() - t0, 1))
+    _write_rows(rows, out / "pipeline_predictions.csv")
+    plot_confusion(metrics.pipeline["confusion"], list(LABELS), out / "confusion_pipeline.png",
+                   f"{metrics.stack} pipeline (audio → transcript → label), n={metrics.pipeline['n']}")
 
 
 def _finetune(args, config, encoder, head, text, asr, y, x, scale: float):
