@@ -17,7 +17,7 @@ import csv
 import re
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ class Sentence:
     label: str  # the sentence's sentiment3 label; "" for the reader's
 
 
-@lru_cache(maxsize=None)
+@cache
 def sentences_of(voice: str) -> tuple[tuple[np.ndarray, str, str], ...]:
     """(speech trimmed of silence, text, label) of every usable sentence in one voice."""
     if voice == "reader":

@@ -26,7 +26,7 @@ import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +87,7 @@ def _fetch(spec: tuple[str, str, str], command: list[str]) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def pyannote_folder() -> Path:
     """The unpacked pyannote.audio sdist (the call and the AMI clips)."""
     folder = CACHE / "pyannote_audio-4.0.7"
@@ -100,7 +100,7 @@ def pyannote_folder() -> Path:
     return folder
 
 
-@lru_cache(maxsize=None)
+@cache
 def allison_folder() -> Path:
     """Allison Smith's English prompts, unpacked from the Debian package."""
     folder = CACHE / "allison"
@@ -175,7 +175,7 @@ def alone(recording: Recording, margin: float = 0.05) -> dict[str, list[np.ndarr
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def voices(min_seconds: float = 9.0) -> dict[str, tuple[np.ndarray, ...]]:
     """Every real person with at least ``min_seconds`` of speech alone: name -> stretches."""
     found: dict[str, list[np.ndarray]] = {}

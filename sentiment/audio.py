@@ -162,7 +162,7 @@ def to_mono(samples) -> np.ndarray:
     return a.astype(np.float32, copy=False)
 
 
-def _decode(src: Union[Path, bytes], max_seconds: float, name: str) -> tuple[np.ndarray, int]:
+def _decode(src: Path | bytes, max_seconds: float, name: str) -> tuple[np.ndarray, int]:
     try:
         f = sf.SoundFile(io.BytesIO(src) if isinstance(src, bytes) else src)
     except (sf.LibsndfileError, RuntimeError, TypeError):
@@ -182,7 +182,7 @@ def _decode(src: Union[Path, bytes], max_seconds: float, name: str) -> tuple[np.
         return np.concatenate(blocks) if blocks else np.zeros(0, np.float32), f.samplerate
 
 
-def _decode_ffmpeg(src: Union[Path, bytes], max_seconds: float, name: str) -> np.ndarray:
+def _decode_ffmpeg(src: Path | bytes, max_seconds: float, name: str) -> np.ndarray:
     """Decode anything ffmpeg knows straight to mono 16 kHz; reading stops just past the limit."""
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", "pipe:0" if isinstance(src, bytes) else str(src),
            "-t", str(max_seconds + 1), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]

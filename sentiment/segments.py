@@ -6,7 +6,7 @@ phrases), the phrases are joined into sentences."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -9,7 +9,7 @@ here, so that the same audio gives the same summary whichever way it came in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from sentiment.labels import LABELS, label_of
 

@@ -5,7 +5,7 @@ requests can draw at once."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch

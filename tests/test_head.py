@@ -42,7 +42,7 @@ def test_round_trip_keeps_weights_and_metadata(tmp_path):
     torch.testing.assert_close(loaded.probabilities(x), head.probabilities(x))
     with safe_open(str(path), "pt") as f:  # readable by anyone with safetensors, no pickle
         meta = f.metadata()
-    assert meta["format"] == "sentiment-head/1" and '"google-bert/bert-base-uncased"' == meta["encoder"]
+    assert meta["format"] == "sentiment-head/1" and meta["encoder"] == '"google-bert/bert-base-uncased"'
 
 
 def test_probabilities_are_in_eval_mode_and_sum_to_one():

@@ -25,7 +25,7 @@ def test_the_api_dict_is_the_schema():
     d = prediction().to_dict()
     assert tuple(d) == FIELDS and json.loads(json.dumps(d)) == d  # JSON-ready, nothing else
     assert [s["speaker"] for s in d["segments"]] == ["S1", "S2"] and d["speakers"][1]["summary"]["counts"]["Neutral"] == 1
-    assert ROW_FIELDS == ("path", *FIELDS, "error")
+    assert ("path", *FIELDS, "error") == ROW_FIELDS
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

@@ -6,7 +6,7 @@ through the whole audio pipeline and scores the same head on what the transcribe
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import jiwer
 import numpy as np

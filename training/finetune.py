@@ -54,7 +54,7 @@ def add_arguments(group) -> None:
                        "(default %(default)s)")
 
 
-def config_from_args(args) -> "FinetuneConfig":
+def config_from_args(args) -> FinetuneConfig:
     return FinetuneConfig(epochs=args.finetune_epochs, rank=args.finetune_rank, alpha=2 * args.finetune_rank,
                           lr=args.finetune_lr, modules=args.finetune_modules)
 

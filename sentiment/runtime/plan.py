@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from sentiment.registry import BACKENDS, PRECISIONS, TRANSCRIBERS
 
@@ -108,7 +108,7 @@ def pick_device(device: str | None) -> str:
     return str(device)
 
 
-@lru_cache(maxsize=None)
+@cache
 def has_onnxruntime() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
