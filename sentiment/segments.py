@@ -5,7 +5,7 @@ phrases), the phrases are joined into sentences."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +19,7 @@ class Span:
     end: float
     text: str
     speaker: str | None = None  # S1, S2 ... when the recording was diarized
+    words: tuple[Word, ...] = ()  # the timed words it was made of, where the transcriber timed them
 
     @property
     def n_words(self) -> int:
@@ -80,8 +81,8 @@ def split_words(words: Sequence[Word], speakers: Sequence[str | None] = (), paus
                 or word.end - words[groups[-1][0]].start > max_seconds):
             groups.append([])
         groups[-1].append(i)
-    return [Span(words[g[0]].start, words[g[-1]].end, " ".join(words[i].text.strip() for i in g), speakers[g[0]])
-            for g in groups]
+    return [Span(words[g[0]].start, words[g[-1]].end, " ".join(words[i].text.strip() for i in g), speakers[g[0]],
+                 tuple(replace(words[i], text=words[i].text.strip()) for i in g)) for g in groups]
 
 
 def speakers_of(words: Sequence[Word], turns: Sequence) -> list[str | None]:

@@ -170,13 +170,23 @@ def test_each_speaker_gets_their_own_sentiment_through_the_whole_pipeline(offlin
     assert sum(s.seconds for s in result.speakers) == pytest.approx(sum(s.end - s.start for s in result.segments))
     assert {s.speaker for s in result.segments} == {"S1", "S2"} and result.timings["diarize"] > 0
     assert len(result.segments) >= len(sentences) // 2  # sentences, not 15 s stretches
+    for segment in result.segments:  # each sentence keeps its timed words, Whisper's confidence in each
+        assert " ".join(w.text for w in segment.words) == segment.text
+        assert all(segment.start <= w.start <= w.end <= segment.end for w in segment.words)
+        assert all(0 < w.probability <= 1 for w in segment.words)
+    assert sum(w.probability > 0.5 for s in result.segments for w in s.words) > 0.8 * sum(
+        len(s.words) for s in result.segments)  # clear synthetic speech: Whisper is sure of most words
+    row = result.to_dict()["segments"][0]["words"][0]
+    assert set(row) == {"text", "start", "end", "probability"}  # as the API, --json and the batch rows give it
 
 
 def test_speakers_off_and_a_given_number(offline_pipe, monkeypatch):
     wave, _ = two_voices(seed=12, seconds=30.0)
     monkeypatch.setattr(offline_pipe, "diarizer", None)
+    monkeypatch.setattr(offline_pipe, "words", False)
     off = offline_pipe((SR, wave))
     assert off.speakers == [] and {s.speaker for s in off.segments} == {None} and "diarize" not in off.timings
+    assert len(off.segments) > 1 and all(s.words == [] for s in off.segments)  # words=False: left out
     monkeypatch.undo()
     monkeypatch.setattr(offline_pipe, "num_speakers", 3)
     assert len({t.speaker for t in offline_pipe.diarize(wave)}) in (2, 3)  # asked for three of two voices

@@ -14,6 +14,7 @@ class Word:
     text: str
     start: float  # seconds from the start of the recording
     end: float
+    probability: float | None = None  # the transcriber's confidence in the word (Whisper's); None: not given
 
 
 @dataclass(frozen=True)

@@ -141,17 +141,20 @@ class EncodeOnce:
 
 def _timed(segments, offset: float) -> tuple[list[Phrase], list[Word]]:
     """faster-whisper's segments → our phrases and words, ``offset`` seconds later. Word pieces without a
-    leading space join the word before ("ill" + "-disposed")."""
+    leading space join the word before ("ill" + "-disposed"), their probabilities multiplied."""
     segments = [s for s in segments if s.text.strip()]
     phrases = [Phrase(s.text.strip(), round(s.start + offset, 3), round(s.end + offset, 3)) for s in segments]
     words: list[Word] = []
     for segment in segments:
         first = len(words)
         for w in segment.words or []:
-            if len(words) > first and not w.word.startswith(" "):
-                words[-1] = Word(words[-1].text + w.word.strip(), words[-1].start, round(w.end + offset, 3))
+            if len(words) > first and not w.word.startswith(" "):  # a word's probability: its pieces' product
+                last = words[-1]
+                words[-1] = Word(last.text + w.word.strip(), last.start, round(w.end + offset, 3),
+                                 round(last.probability * w.probability, 4))
             elif w.word.strip():
-                words.append(Word(w.word.strip(), round(w.start + offset, 3), round(w.end + offset, 3)))
+                words.append(Word(w.word.strip(), round(w.start + offset, 3), round(w.end + offset, 3),
+                                  round(w.probability, 4)))
     return phrases, words
 
 
@@ -190,7 +193,8 @@ def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 
             if cut >= 0 and gaps[cut] * hop / SAMPLE_RATE >= pause:  # a silence inside: keep the louder side
                 frames = frames[:cut + 1] if cut + 1 >= frames.size - cut - 1 else frames[cut + 1:]
             a, b = a + frames[0], a + frames[-1] + 1
-        out.append(Word(w.text, round(max(w.start, a * hop / SAMPLE_RATE), 3), round(min(w.end, b * hop / SAMPLE_RATE), 3)))
+        out.append(Word(w.text, round(max(w.start, a * hop / SAMPLE_RATE), 3),
+                        round(min(w.end, b * hop / SAMPLE_RATE), 3), w.probability))
     return out
 
 
