@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("inputs", nargs="+", metavar="INPUT")
     pred.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
     pred.add_argument("-o", "--output", type=Path, help="also write all results, one row per input, to a .csv, "
-                      ".jsonl or .parquet file (rows are kept in OUTPUT.partial.jsonl while the run goes on)")
+                      ".jsonl or .parquet file (rows are kept in OUTPUT.partial.jsonl while the run goes on); "
+                      "or one input's subtitles (.srt, .vtt: each cue 'S1 (Negative): ...') or who spoke when (.rttm)")
     pred.add_argument("--no-words", dest="words", action="store_false", help="leave each segment's timed words "
                       "out of the results (smaller JSON, CSV and Parquet)")
     pred.add_argument("--retry-errors", action="store_true", help="resuming: run again the inputs whose "
@@ -95,7 +96,25 @@ def _info(args) -> int:
 def _predict(args) -> int:
     from tqdm import tqdm
 
+    from sentiment import subtitles
+
+    from sentiment.batch.rows import FORMATS
+
+    if args.output and args.output.suffix.lower() not in FORMATS + subtitles.FORMATS:
+        raise ValueError(f"Output {args.output.name}: use a {', '.join(FORMATS)} file for results, or "
+                         f"{', '.join(subtitles.FORMATS)} for one recording's subtitles or turns")
     files = collect_inputs(args.inputs)
+    if args.output and args.output.suffix.lower() in subtitles.FORMATS:
+        if len(files) != 1:
+            raise ValueError(f"-o {args.output.name} writes one recording's {args.output.suffix[1:]}: give one "
+                             f"input, not {len(files)} (for a batch: -o results.jsonl)")
+        [row] = [r for rows in _run(args, files) for r in rows]
+        row.pop("index", None)
+        print(json.dumps(row) if args.json else _text(row))
+        if "error" in row:
+            return 1
+        print(f"wrote {subtitles.write(row, args.output)}", file=sys.stderr)
+        return 0
     done: dict[str, dict] = {}
     if args.output:
         check_output(args.output)

@@ -137,3 +137,21 @@ def test_speaker_options_that_contradict_or_make_no_sense_are_refused(models, cl
     assert capsys.readouterr().err.strip() == "error: --num-speakers needs diarization: leave out --speakers off"
     assert main(["predict", str(clips / "c0.wav"), "--num-speakers", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_one_recording_as_subtitles_and_turns_and_the_outputs_it_refuses(models, clips, tmp_path, capsys):
+    import srt
+
+    out = tmp_path / "subs" / "c2.srt"
+    assert main(["predict", str(clips / "c2.wav"), "-o", str(out)]) == 0
+    [cue] = list(srt.parse(out.read_text()))  # a short clip: one segment, one cue, its label in front
+    assert cue.content.startswith("(") and cue.content.split(")", 1)[0][1:] in LABELS
+    assert cue.start.total_seconds() == 0 and cue.end.total_seconds() == pytest.approx(2.0, abs=0.01)
+    assert f"wrote {out}" in capsys.readouterr().err
+    for args, message in (([str(clips / "c0.wav"), str(clips / "c1.wav"), "-o", str(tmp_path / "x.vtt")],
+                           "writes one recording's vtt: give one input, not 2"),
+                          ([str(clips / "c0.wav"), "-o", str(tmp_path / "x.docx")],
+                           "Output x.docx: use a .csv, .jsonl, .parquet file for results, or .srt, .vtt, .rttm")):
+        assert main(["predict", *args]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and not (tmp_path / "x.vtt").exists()
