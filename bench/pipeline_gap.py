@@ -127,7 +127,7 @@ def main() -> None:
             ref = pipe.classify([r["text"] for r in rows]).argmax(1).numpy()
             hyp = pipe.classify([r["transcript"] for r in rows]).argmax(1).numpy()
             g = gap(y, ref, hyp)
-            print(f"| {head.name} | {name} | {g['reference']:.3f} | {g['pipeline']:.3f} | {g['gap']:+.3f} | "
+            print(f"| {head.parent.name}/{head.name} | {name} | {g['reference']:.3f} | {g['pipeline']:.3f} | {g['gap']:+.3f} | "
                   f"[{g['low']:+.3f}, {g['high']:+.3f}] | {g['differ']} | {g['ref_right']} | {g['hyp_right']} |",
                   flush=True)
 
