@@ -90,9 +90,11 @@ class SentimentPipeline:
                 item.timings["diarize"] = round((t2 - t1) / len(waves), 4)
         return out
 
-    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+    def transcribe(self, waves: Sequence[np.ndarray], beam_size: int | None = None) -> list[Transcript]:
         """The transcriber on 16 kHz mono waves (the file, live and Ray paths all transcribe through here)."""
-        return self.transcriber.transcribe(waves) if len(waves) else []
+        if not len(waves):
+            return []
+        return self.transcriber.transcribe(waves, beam_size=beam_size) if beam_size else self.transcriber.transcribe(waves)
 
     def diarize(self, wave: np.ndarray) -> list[Turn]:
         """Who speaks when: for a recording long enough to have segments, when a diarizer is loaded."""

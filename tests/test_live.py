@@ -41,13 +41,14 @@ class Counting:
     """The pipeline's transcriber, counting the seconds of audio it is given."""
 
     def __init__(self, inner):
-        self.inner, self.seconds, self.calls = inner, 0.0, 0
+        self.inner, self.seconds, self.calls, self.beams = inner, 0.0, 0, set()
         self.name = inner.name
 
-    def transcribe(self, waves):
+    def transcribe(self, waves, beam_size=None):
         self.calls += len(waves)
         self.seconds += sum(w.size for w in waves) / SR
-        return self.inner.transcribe(waves)
+        self.beams.add(beam_size)
+        return self.inner.transcribe(waves, beam_size=beam_size)
 
 
 def feed_all(pipe, wave, sizes, rate=SR, dtype=np.float32):
@@ -81,6 +82,7 @@ def test_utterances_close_at_pauses_and_match_the_file(pipe, stream, sizes, rate
     # Transcribed once: only the utterances' own audio (with their pads), never the buffer again.
     assert counting.calls == 3 and counting.seconds <= sum(u.end - u.start for u in utterances) + 0.01
     assert counting.seconds < wave.size / SR - 2.0
+    assert counting.beams == {LiveSession.beam_size} == {1}  # greedy: the label comes soon after the speech
     # The same labels and summary code as a file: each utterance's label is the file path's for its text.
     again = pipe.label_spans(utterances)
     assert [u.label for u in utterances] == [a.label for a in again]
@@ -134,10 +136,10 @@ def test_chunks_handled_by_two_threads_at_once_lose_no_audio(pipe, stream):
     class Slow:  # transcription takes longer than a chunk lasts, as on a loaded machine
         name = inner.name
 
-        def transcribe(self, waves):
+        def transcribe(self, waves, beam_size=None):
             busy.set()
             time.sleep(1.0)
-            return inner.transcribe(waves)
+            return inner.transcribe(waves, beam_size=beam_size)
 
     pipe.transcriber, session, half = Slow(), LiveSession(), SR // 2
     try:

@@ -101,7 +101,7 @@ class CTCTranscriber:
         return onnx_runtime.OnnxModule(key, lambda: _Logits(loaded or load()), example, ["logits"], axes,
                                        self.runtime.precision, name=self.name)
 
-    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
+    def transcribe(self, waves: Sequence[np.ndarray], beam_size: int | None = None) -> list[Transcript]:
         ids = self.frame_ids(waves, self._logits)
         return [self._decode(clip_ids) for clip_ids in ids]
 

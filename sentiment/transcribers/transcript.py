@@ -37,6 +37,7 @@ class Transcript:
 class Transcriber(Protocol):
     name: str  # model id or description, shown in results and logs
 
-    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
-        """Transcribe mono 16 kHz float32 waves, one transcript each, in input order."""
+    def transcribe(self, waves: Sequence[np.ndarray], beam_size: int | None = None) -> list[Transcript]:
+        """Transcribe mono 16 kHz float32 waves, one transcript each, in input order. ``beam_size``: a
+        smaller search for this call where the transcriber searches (None: its own; CTC decodes greedily)."""
         ...

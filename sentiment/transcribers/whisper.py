@@ -91,12 +91,14 @@ class WhisperTranscriber:
                 "Without the Hub, use the bundled base (the default; `--stack offline`), tiny.en, or a local "
                 "CTranslate2 folder.") from err
 
-    def transcribe(self, waves: Sequence[np.ndarray]) -> list[Transcript]:
-        return [self._one(np.asarray(wave, dtype=np.float32)) for wave in waves]
+    def transcribe(self, waves: Sequence[np.ndarray], beam_size: int | None = None) -> list[Transcript]:
+        """``beam_size``: this call's beam, in place of the decoding's (the live path decodes greedily: 1)."""
+        return [self._one(np.asarray(wave, dtype=np.float32), beam_size) for wave in waves]
 
-    def _one(self, wave: np.ndarray) -> Transcript:
+    def _one(self, wave: np.ndarray, beam_size: int | None = None) -> Transcript:
         seconds = wave.size / SAMPLE_RATE
-        options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding}
+        options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding,
+                   **({"beam_size": beam_size} if beam_size else {})}
         options["word_timestamps"] = options["word_timestamps"] and seconds > WORDS_OVER_SECONDS
         language, probability = self.language_of(wave)
         ctranslate2.set_random_seed(SEED)
