@@ -72,7 +72,8 @@ def test_a_long_recording_has_segments_and_a_summary(client, tmp_path):
     assert len(segments) >= 2 and sum(summary["counts"].values()) == len(segments)
     assert summary["seconds"] == pytest.approx(sum(s["end"] - s["start"] for s in segments), abs=0.01)
     assert sum(summary["speaking_time"].values()) == pytest.approx(1.0, abs=1e-3)
-    assert all(set(s) == {"start", "end", "text", "label", "confidences", "speaker"} for s in segments)
+    assert all(set(s) == {"start", "end", "text", "label", "confidences", "speaker", "words"} for s in segments)
+    assert all(" ".join(w["text"] for w in s["words"]) == s["text"] for s in segments)  # timed words, over the API
     [reader] = result["speakers"]  # one voice, one speaker
     assert reader["speaker"] == "S1" and {s["speaker"] for s in segments} == {"S1"}
     assert reader["summary"]["counts"] == summary["counts"] and 0.8 < reader["share"] <= 1.0
