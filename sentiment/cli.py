@@ -98,11 +98,8 @@ def _predict(args) -> int:
 
     from sentiment import subtitles
 
-    from sentiment.batch.rows import FORMATS
-
-    if args.output and args.output.suffix.lower() not in FORMATS + subtitles.FORMATS:
-        raise ValueError(f"Output {args.output.name}: use a {', '.join(FORMATS)} file for results, or "
-                         f"{', '.join(subtitles.FORMATS)} for one recording's subtitles or turns")
+    if args.output:
+        check_output(args.output)
     files = collect_inputs(args.inputs)
     if args.output and args.output.suffix.lower() in subtitles.FORMATS:
         if len(files) != 1:
@@ -117,7 +114,6 @@ def _predict(args) -> int:
         return 0
     done: dict[str, dict] = {}
     if args.output:
-        check_output(args.output)
         done = {k: r for k, r in read_done(args.output).items() if not (args.retry_errors and "error" in r)}
     todo = [f for f in files if f not in done]
     if len(todo) < len(files):
@@ -158,7 +154,7 @@ def _run(args, files: list[str]):
 
 def _options(args) -> dict:
     """``load_pipeline``'s options from the command line: the models and the speakers."""
-    return {**model_options(args), **speaker_options(args), **({} if getattr(args, "words", True) else {"words": False})}
+    return {**model_options(args), **speaker_options(args), "words": getattr(args, "words", True)}
 
 
 def collect_inputs(inputs: list[str]) -> list[str]:

@@ -94,7 +94,9 @@ class SentimentPipeline:
         """The transcriber on 16 kHz mono waves (the file, live and Ray paths all transcribe through here)."""
         if not len(waves):
             return []
-        return self.transcriber.transcribe(waves, beam_size=beam_size) if beam_size else self.transcriber.transcribe(waves)
+        if beam_size is None:  # a transcriber of one's own need not take the option
+            return self.transcriber.transcribe(waves)
+        return self.transcriber.transcribe(waves, beam_size=beam_size)
 
     def diarize(self, wave: np.ndarray) -> list[Turn]:
         """Who speaks when: for a recording long enough to have segments, when a diarizer is loaded."""

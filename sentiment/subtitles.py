@@ -81,7 +81,7 @@ def write(row: dict, path: Path) -> Path:
     if "error" in row:
         raise ValueError(f"No result to write to {path.name}: {row['error']}")
     uri = Path(row.get("path") or path.stem).stem.replace(" ", "_")
-    text = {".srt": to_srt, ".vtt": to_vtt}[suffix](row) if suffix != ".rttm" else to_rttm(row, uri)
+    text = {".srt": to_srt, ".vtt": to_vtt, ".rttm": lambda r: to_rttm(r, uri)}[suffix](row)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

@@ -78,9 +78,7 @@ def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadI
         predicted = head.probabilities(test_x).argmax(1).tolist()
         name = held_out or "all"
         out[name] = {"train": int(train.sum()), "dev": int(dev.sum()), **scores(y[test].tolist(), predicted),
-                     "calibration": {"temperature": calibration["temperature"],
-                                     "ece_before": calibration["test_before"]["ece"],
-                                     "ece_after": calibration["test_after"]["ece"]}}
+                     "calibration": _summary(calibration)}
         log.info("%s: macro-F1 %.3f on %d rows, ECE %.3f (temperature %.2f, fitted on the dev rows seen)", name,
                  out[name]["macro_f1"], out[name]["n"], calibration["test_after"]["ece"], calibration["temperature"])
     return out
@@ -151,9 +149,13 @@ def in_domain(result: dict, folder: Path) -> None:
                                                 "dev": sum(m.data["counts"]["dev"].values()),
                                                 "from": "python -m training.run", **m.text["test"]}
         if m.calibration:
-            result["finetuned"]["scores"]["all"]["calibration"] = {
-                "temperature": m.calibration["temperature"], "ece_before": m.calibration["test_before"]["ece"],
-                "ece_after": m.calibration["test_after"]["ece"]}
+            result["finetuned"]["scores"]["all"]["calibration"] = _summary(m.calibration)
+
+
+def _summary(calibration: dict) -> dict:
+    """``calibrate``'s result as transfer.json keeps it: the temperature and the ECE before and after."""
+    return {"temperature": calibration["temperature"], "ece_before": calibration["test_before"]["ece"],
+            "ece_after": calibration["test_after"]["ece"]}
 
 
 def table(result: dict) -> str:
