@@ -3,6 +3,7 @@ assembled from real single-speaker stretches), beside nothing synthetic; run by 
 
     python bench/real_voices.py speakers [--threshold T ...]   # DER and speaker count, counted and told
     python bench/real_voices.py wer [--beam 1 --no-fallback]   # WER: the call, LibriVox, spoken sentences
+    python bench/real_voices.py enrol [--match M --sure S]     # named speakers: enrolled by a 10 s sample
 
 speakers: the diarizer alone, ``DiarizationErrorRate(collar=0.25)`` of pyannote.metrics (overlaps scored),
 for each recording counted and told the reference's number of speakers (``num_speakers``); the AMI clips
@@ -78,6 +79,55 @@ def speakers(count: int, seed: int, thresholds: list[float | None], verbose: boo
                   f"{abs(told):.3f} | {worse} | {time.perf_counter() - t0:.0f} s |", flush=True)
 
 
+def named(recording, turns) -> list[str]:
+    """Per reference turn (a stretch of one person), the name of the found speaker heard most in it."""
+    out = []
+    for r in recording.turns:
+        heard: dict[str, float] = {}
+        for t in turns:
+            heard[t.speaker] = heard.get(t.speaker, 0.0) + max(0.0, min(t.end, r.end) - max(t.start, r.start))
+        out.append(max(heard, key=heard.get) if heard and max(heard.values()) > 0 else "")
+    return out
+
+
+def enrol(count: int, seed: int, match: list[float], sure: list[float], verbose: bool) -> None:
+    """Enrolment on the real conversations: each person enrolled by a 10 s sample of their own speech that
+    the conversation does not use (``real_voices.enrolment``). Right: the reference turns that carry their
+    person's name, everyone enrolled. Unknown: each person in turn left out of the enrolment, their turns
+    that carry an enrolled name (never is the target). Counted speakers, not told."""
+    import itertools
+
+    from sentiment.speakers import naming
+    from sentiment.speakers.diarize import Diarizer
+    diarizer = Diarizer()
+    cases = []
+    for spec in real_voices.plan(count, seed):
+        recording, samples = real_voices.enrolment(**spec)
+        cases.append((recording, [naming.Voice(v, diarizer.voiceprint(w)) for v, w in samples.items()]))
+    print(f"{len(cases)} conversations of {', '.join(sorted({str(len(r.speakers)) for r, _ in cases}))} real voices, "
+          f"{sum(r.seconds for r, _ in cases) / 60:.1f} minutes (seed {seed}); a 10 s sample per person\n")
+    print("| match | sure | turns named right, all enrolled | turns of a voice not enrolled given a name | time |"
+          "\n|---|---|---|---|---|")
+    for m, s in itertools.product(match, sure):
+        naming.MATCH, naming.SURE = m, s
+        right = total = wrong = unknown = 0
+        t0 = time.perf_counter()
+        for recording, voices in cases:
+            got = named(recording, diarizer(recording.wave, enrolled=voices))
+            right += sum(g == t.speaker for g, t in zip(got, recording.turns))
+            total += len(got)
+            for left in voices:
+                some = [v for v in voices if v is not left]
+                got = named(recording, diarizer(recording.wave, enrolled=some))
+                mine = [g for g, t in zip(got, recording.turns) if t.speaker == left.name]
+                wrong += sum(g in {v.name for v in some} for g in mine)
+                unknown += len(mine)
+                if verbose and any(g in {v.name for v in some} for g in mine):
+                    print(f"|  | {recording.name}: {left.name} not enrolled, named {sorted(set(mine))} | | | |")
+        print(f"| {m} | {s} | {right / total:.1%} ({right}/{total}) | {wrong / unknown:.1%} ({wrong}/{unknown}) | "
+              f"{time.perf_counter() - t0:.0f} s |", flush=True)
+
+
 def wer(models: list[str], tts: int, options: dict) -> None:
     """WER and transcription RTF per model: the call (against sample.stm), the call followed by 30 s of
     silence and of quiet noise (words after the call's end are invented: a loop shows here), the LibriVox
@@ -125,7 +175,7 @@ def wer(models: list[str], tts: int, options: dict) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("speakers", "wer"))
+    p.add_argument("what", choices=("speakers", "wer", "enrol"))
     p.add_argument("--models", nargs="+", default=["tiny.en", "base"], help="wer: Whisper models")
     p.add_argument("--tts", type=int, default=240, help="wer: spoken test sentences (synthetic) to include")
     p.add_argument("--beam", type=int, help="wer: beam size instead of the product's (5)")
@@ -134,6 +184,8 @@ def main() -> None:
     p.add_argument("--count", type=int, default=12, help="assembled conversations (default 12)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, nargs="+", default=[None], help="clustering thresholds to try")
+    p.add_argument("--match", type=float, nargs="+", default=[0.75], help="enrol: naming.MATCH values to try")
+    p.add_argument("--sure", type=float, nargs="+", default=[0.85], help="enrol: naming.SURE values to try")
     p.add_argument("-v", "--verbose", action="store_true", help="a row per recording")
     args = p.parse_args()
     if args.what == "wer":
@@ -141,6 +193,8 @@ def main() -> None:
         if args.no_fallback:
             options["temperature"] = 0.0
         wer(args.models, args.tts, options)
+    elif args.what == "enrol":
+        enrol(args.count, args.seed, args.match, args.sure, args.verbose)
     else:
         speakers(args.count, args.seed, args.threshold, args.verbose)
 

@@ -202,12 +202,12 @@ def _trim(wave: np.ndarray) -> np.ndarray:
     return wave[found[0]["start"]:found[-1]["end"]] if found else wave
 
 
-def conversation(seed: int, speakers: int, seconds: float) -> Recording:
-    """``speakers`` real voices taking turns of one to three stretches until ``seconds``: pauses of 0.3-1.0 s
-    between turns, 0.15-0.4 s inside one; each voice at its own level (±3 dB). A voice's stretches are used
-    in a shuffled order, again from the start when all are used."""
+def conversation(seed: int, speakers: int, seconds: float, pool: dict | None = None) -> Recording:
+    """``speakers`` real voices (of ``pool``, default ``voices()``) taking turns of one to three stretches until
+    ``seconds``: pauses of 0.3-1.0 s between turns, 0.15-0.4 s inside one; each voice at its own level (±3 dB).
+    A voice's stretches are used in a shuffled order, again from the start when all are used."""
     rng = np.random.default_rng(seed)
-    pool = voices()
+    pool = pool or voices()
     chosen = [str(v) for v in rng.choice(sorted(pool), size=speakers, replace=False)]
     orders = {v: [] for v in chosen}
     gains = {v: 10 ** (rng.uniform(-3, 3) / 20) for v in chosen}
@@ -228,6 +228,25 @@ def conversation(seed: int, speakers: int, seconds: float) -> Recording:
         out[at:at + wave.size] += wave
     turns = tuple(Turn(s, round(s + w.size / SAMPLE_RATE, 3), v) for s, v, w in placed)
     return Recording(f"real-{seed}", np.clip(out, -1, 1), turns)
+
+
+def enrolment(seed: int, speakers: int, seconds: float, sample_seconds: float = 10.0):
+    """(a conversation as ``conversation`` makes, {voice: sample}): each voice of the conversation has a
+    ``sample_seconds`` sample of its own stretches that the conversation does not use (voices with under
+    ``sample_seconds`` + 9 s alone are left out)."""
+    rng = np.random.default_rng(seed + 10_000)
+    pool, samples = {}, {}
+    for voice, stretches in voices().items():
+        if sum(s.size for s in stretches) / SAMPLE_RATE < sample_seconds + 9:
+            continue
+        order, taken = list(rng.permutation(len(stretches))), []
+        while sum(s.size for s in taken) < sample_seconds * SAMPLE_RATE:
+            taken.append(stretches[order.pop()])
+        gap = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
+        samples[voice] = np.concatenate([x for s in taken for x in (s, gap)])[:int(sample_seconds * SAMPLE_RATE)]
+        pool[voice] = tuple(stretches[i] for i in order)
+    recording = conversation(seed, speakers, seconds, pool)
+    return recording, {v: samples[v] for v in recording.speakers}
 
 
 def plan(count: int = 12, seed: int = 0) -> list[dict]:

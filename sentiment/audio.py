@@ -42,6 +42,9 @@ class NamedBytes(bytes):
         self.name = name
         return self
 
+    def __reduce__(self):  # sent to Ray actors whole: the bytes and the name
+        return NamedBytes, (bytes(self), self.name)
+
 
 def load_audio(source: AudioSource, max_seconds: float = DEFAULT_MAX_SECONDS) -> np.ndarray:
     """Decode ``source`` to validated mono 16 kHz float32 samples."""

@@ -15,6 +15,7 @@ from sentiment.logs import setup_logging
 from sentiment.batch.rows import append_partial, check_output, read_done, write_rows
 from sentiment.result import to_row
 from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
+from sentiment.speakers.naming import parse_enrolment, parse_names
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
 MANIFEST_SUFFIXES = {".csv", ".tsv"}
@@ -59,7 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
     pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
-    add_speaker_options(pred)
+    g = add_speaker_options(pred)
+    g.add_argument("--speaker-names", metavar="A,B", help="names for the speakers "
+                   "in order of first appearance (e.g. Agent,Customer); an input with fewer speakers is an error")
+    g.add_argument("--enroll", metavar="NAME=FILE", action="append", default=[], help="a few seconds (10 s is "
+                   "plenty, 60 s at most) of a known person talking: the speaker whose voice matches is called "
+                   "NAME, others keep S1, S2 ... (repeat for each person; with --speaker-names, the names "
+                   "go to the speakers not enrolled)")
     pred.set_defaults(run=_predict)
     info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
     info.set_defaults(run=_info)
@@ -139,17 +146,20 @@ def _run(args, files: list[str]):
     """Rows for ``files``, a list at a time, from this process or from Ray actors."""
     if not files:
         return
+    call = {"speaker_names": parse_names(args.speaker_names), "enroll": parse_enrolment(args.enroll)}
     if args.engine == "ray":
         from sentiment.batch.ray_engine import predict_on_ray
         yield from predict_on_ray(files, _options(args), address=args.address, workers=args.workers,
                                   batch_size=args.batch_size, gpus_per_worker=args.gpus_per_worker,
-                                  max_seconds=args.max_seconds)
+                                  max_seconds=args.max_seconds, call=call)
         return
     from sentiment.pipeline import load_pipeline
     pipe = load_pipeline(max_seconds=args.max_seconds, **_options(args))
+    call["enroll"] = pipe.enroll(call["enroll"])  # once, before the batch
     for b in range(0, len(files), args.batch_size):
         batch = files[b:b + args.batch_size]
-        yield [to_row(path, result) for path, result in zip(batch, pipe.predict(batch, return_errors=True))]
+        results = pipe.predict(batch, return_errors=True, **call)
+        yield [to_row(path, result) for path, result in zip(batch, results)]
 
 
 def _options(args) -> dict:
@@ -190,7 +200,8 @@ def _text(row: dict) -> str:
                      f"{who['seconds']:.1f} s, {who['share']:.0%} of the recording")
     segments = row.get("segments") or []
     if len(segments) > 1:
-        lines += [f"    {s['start']:7.1f}-{s['end']:<7.1f} {s.get('speaker') or '':3} {s['label']:8} "
+        width = max(3, *(len(s.get("speaker") or "") for s in segments))
+        lines += [f"    {s['start']:7.1f}-{s['end']:<7.1f} {s.get('speaker') or '':{width}} {s['label']:8} "
                   f"{s['confidences'][s['label']]:.2f}  {s['text']}" for s in segments]
     else:
         lines.append(f"    {row['transcript']}")

@@ -37,6 +37,10 @@ class NoSpeechError(AudioError):
     """Silence, or nothing the transcriber could turn into words."""
 
 
+class SpeakerNamesError(SentimentError, ValueError):
+    """More speaker names than the recording has speakers."""
+
+
 class ModelError(SentimentError, RuntimeError):
     """A model could not be loaded or does not fit the others."""
 

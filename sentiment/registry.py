@@ -76,7 +76,7 @@ def model_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in MODEL_OPTIONS if hasattr(args, name)}
 
 
-def add_speaker_options(parser: argparse.ArgumentParser) -> None:
+def add_speaker_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """``--speakers`` and ``--num-speakers``, for the commands that analyse recordings (CLI, app)."""
     g = parser.add_argument_group("speakers")
     g.add_argument("--speakers", choices=SPEAKERS, default="auto", help="auto (default): recordings over 15 s are "
@@ -84,6 +84,7 @@ def add_speaker_options(parser: argparse.ArgumentParser) -> None:
                    "no diarization (faster)")
     g.add_argument("--num-speakers", type=int, metavar="N", help="how many speakers there are, when you know "
                    "(default: counted)")
+    return g
 
 
 def speaker_options(args: argparse.Namespace) -> dict:

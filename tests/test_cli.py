@@ -137,6 +137,18 @@ def test_speaker_options_that_contradict_or_make_no_sense_are_refused(models, cl
     assert capsys.readouterr().err.strip() == "error: --num-speakers needs diarization: leave out --speakers off"
     assert main(["predict", str(clips / "c0.wav"), "--num-speakers", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+    (clips / "notes.wav").write_text("not audio")
+    for args, words in ((["--enroll", "Agent"], "--enroll takes NAME=FILE"),
+                        (["--enroll", f"Agent={clips / 'notes.wav'}"], "The voice sample for Agent: Could not read"),
+                        (["--enroll", f"Agent={clips / 'gone.wav'}"], "The voice sample for Agent: No such"),
+                        (["--speaker-names", "A,,B"], "empty name"),
+                        (["--speakers", "off", "--speaker-names", "A"], "Naming speakers needs diarization")):
+        assert main(["predict", str(clips / "c0.wav"), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err
+    assert main(["predict", str(clips / "c0.wav"), "--speaker-names", "A", "--json"]) == 1  # a 2 s clip: no speakers
+    out = json.loads(capsys.readouterr().out)
+    assert "no speakers to name" in out["error"]
 
 
 def test_one_recording_as_subtitles_and_turns_and_the_outputs_it_refuses(models, clips, tmp_path, capsys):

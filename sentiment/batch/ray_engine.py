@@ -54,9 +54,10 @@ def plan(cores: int, workers: int | None) -> tuple[int, int]:
 class Predictor:
     """One Ray actor: the pipeline loaded once (its own threads capped), then batches of inputs."""
 
-    def __init__(self, options, threads: int, max_seconds: float):
+    def __init__(self, options, threads: int, max_seconds: float, call: dict | None = None):
         """``options``: ``load_pipeline``'s keyword options (resolved on the actor, where its GPU is), or a
-        resolved ``StackConfig`` (the same runtimes as the caller's)."""
+        resolved ``StackConfig`` (the same runtimes as the caller's); ``call``: ``predict``'s speaker
+        options (``enroll``'s samples are enrolled here, once)."""
         import torch
 
         torch.set_num_threads(threads)  # ONNX Runtime and CTranslate2 take the same number (onnx_runtime, whisper)
@@ -65,13 +66,16 @@ class Predictor:
 
         given = options if isinstance(options, dict) else {"config": options}
         self.pipe = load_pipeline(max_seconds=max_seconds, **given)
+        self.call = dict(call or {})
+        if self.call.get("enroll"):
+            self.call["enroll"] = self.pipe.enroll(self.call["enroll"])
 
     def __call__(self, batch: dict) -> dict:
         if "bytes" in batch:  # read by Ray: whole files
             sources = [NamedBytes(b, os.path.basename(p)) for b, p in zip(batch["bytes"], batch["path"])]
         else:  # stretches of files, read here (SLUE's utterances)
             sources = [read_stretch(p, s, e) for p, s, e in zip(batch["path"], batch["start"], batch["end"])]
-        results = self.pipe.predict(sources, return_errors=True)
+        results = self.pipe.predict(sources, return_errors=True, **self.call)
         rows = [to_row(p, r) for p, r in zip(batch["path"], results)]
         for row, index in zip(rows, batch.get("index", [])):
             row["index"] = int(index)  # stretches: several may come from one file
@@ -81,11 +85,16 @@ class Predictor:
 def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None,
                    workers: int | None = None, batch_size: int = 8, gpus_per_worker: float = 0.0,
                    max_seconds: float = DEFAULT_MAX_SECONDS, stretches: Sequence[tuple] | None = None,
-                   ) -> Iterator[list[dict]]:
+                   call: dict | None = None) -> Iterator[list[dict]]:
     """Rows as they are done, a list per finished block, for ``inputs`` (local paths or URIs); each row
-    has the input's ``index``. Local files that do not exist get their error row at once; with
+    has the input's ``index``; ``call``: ``predict``'s speaker options (enrolment samples as local paths:
+    read here and sent to the actors). Local files that do not exist get their error row at once; with
     ``stretches`` ((start, end) per input, or None) the actors read those stretches themselves. Every
     input gets exactly one row."""
+    call = dict(call or {})
+    if call.get("enroll"):
+        call["enroll"] = {name: NamedBytes(check_file(path).read_bytes(), os.path.basename(path))
+                          for name, path in call["enroll"].items()}
     ray = start(address)
     cores = int(ray.cluster_resources().get("CPU", 1))
     actors, threads = plan(cores, workers)
@@ -109,7 +118,7 @@ def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None
                                         ignore_missing_paths=True, num_cpus=0)
     by_key = {_key(item): i for i, item in pending.items()}
     done = ds.map_batches(Predictor, fn_constructor_kwargs={"options": options, "threads": threads,
-                                                            "max_seconds": max_seconds},
+                                                            "max_seconds": max_seconds, "call": call},
                           batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
                           num_cpus=threads, num_gpus=gpus_per_worker or None)
     for block in done.iter_batches(batch_size=None, batch_format="numpy"):

@@ -15,12 +15,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from sentiment.speakers.embedding import VoiceEncoder, load_voice_encoder
+from sentiment.speakers.naming import Voice, by_voice
 from sentiment.speakers.segmentation import (FRAME_SIZE, FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
                                              frame_to_seconds, load_segmentation)
 
@@ -48,7 +50,14 @@ class Diarizer:
         self.encoder = encoder or load_voice_encoder()
         self.step, self.threshold = step, threshold
 
-    def __call__(self, wave: np.ndarray, num_speakers: int | None = None) -> list[Turn]:
+    def __call__(self, wave: np.ndarray, num_speakers: int | None = None, enrolled: Sequence[Voice] = ()) -> list[Turn]:
+        return self.run(wave, num_speakers, enrolled)[0]
+
+    def run(self, wave: np.ndarray, num_speakers: int | None = None,
+            enrolled: Sequence[Voice] = ()) -> tuple[list[Turn], dict[str, np.ndarray]]:
+        """The turns, and each speaker's voice (the unit mean of its stretches' vectors, weighted by their
+        length). Speakers are S1, S2 ... in order of first appearance, or the name of the ``enrolled``
+        person whose voice they have (``naming.by_voice``)."""
         if num_speakers is not None and num_speakers < 1:
             raise ValueError(f"num_speakers must be at least 1, not {num_speakers}")
         wave = np.asarray(wave, np.float32)
@@ -60,10 +69,25 @@ class Diarizer:
             vectors.append(self.encoder.embed(stretches))
             weights += [len(s) / SAMPLE_RATE for s in stretches]
         if not keys:
-            return []
+            return [], {}
         vectors, weights = np.concatenate(vectors), np.array(weights)
         labels = cluster(vectors, weights, self.threshold, num_speakers)
-        return turns(reconstruct(windows, keys, labels))
+        labels, enrolled_names = by_voice(vectors, weights, labels, enrolled)
+        found = _turn_runs(reconstruct(windows, keys, labels))
+        names = {**_names(found), **enrolled_names}
+        voices = {names[k]: _unit(vectors[labels == k].T @ weights[labels == k]) for k in _names(found)}
+        return [Turn(a, b, names[k]) for a, b, k in found], voices
+
+    def voiceprint(self, wave: np.ndarray) -> np.ndarray:
+        """One person's voice from a sample of them talking (a few seconds, enrolment): the unit mean of the
+        vectors of their stretches of speech, weighted by length; ValueError when it has no speech."""
+        wave = np.asarray(wave, np.float32)
+        windows = self.segmentation(wave, step=self.step)
+        _, stretches = speech_per_local_speaker(wave, windows, range(len(windows.starts)))
+        if not stretches:
+            raise ValueError("no speech long enough to know a voice by (give a few seconds of one person talking)")
+        weights = np.array([len(s) for s in stretches], np.float32)
+        return _unit(self.encoder.embed(stretches).T @ weights)
 
 
 def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -> tuple[list, list[np.ndarray]]:
@@ -165,6 +189,13 @@ def reconstruct(windows: Windows, keys: list[tuple[int, int, int, int]], labels:
 def turns(active: np.ndarray) -> list[Turn]:
     """Runs of active frames per speaker, gaps under ``MIN_GAP`` filled, turns under ``MIN_TURN`` dropped;
     speakers named S1, S2 ... by first appearance."""
+    found = _turn_runs(active)
+    names = _names(found)
+    return [Turn(a, b, names[k]) for a, b, k in found]
+
+
+def _turn_runs(active: np.ndarray) -> list[tuple[float, float, int]]:
+    """(start, end, speaker index) of ``turns``, in time order."""
     found = []
     for k in range(active.shape[1]):
         runs = _runs(active[:, k])
@@ -176,11 +207,15 @@ def turns(active: np.ndarray) -> list[Turn]:
             else:
                 merged.append([max(0.0, start), end])
         found += [(round(a, 3), round(b, 3), k) for a, b in merged if b - a >= MIN_TURN]
-    found.sort()
+    return sorted(found)
+
+
+def _names(found: list[tuple[float, float, int]]) -> dict[int, str]:
+    """Speaker index -> S1, S2 ... in order of first appearance."""
     names: dict[int, str] = {}
     for _, _, k in found:
         names.setdefault(k, f"S{len(names) + 1}")
-    return [Turn(a, b, names[k]) for a, b, k in found]
+    return names
 
 
 def _runs(mask: np.ndarray, bridge: int = 0) -> list[tuple[int, int]]:
@@ -193,6 +228,10 @@ def _runs(mask: np.ndarray, bridge: int = 0) -> list[tuple[int, int]]:
         else:
             runs.append([int(a), int(b)])
     return [(a, b) for a, b in runs]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / max(float(np.linalg.norm(vector)), 1e-8)).astype(np.float32)
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray, which: np.ndarray) -> np.ndarray:
