@@ -67,7 +67,8 @@ class SentimentPipeline:
         self.diarizer, self.num_speakers = diarizer, num_speakers
         self.models = {"stack": stack, "transcriber": transcriber.name, "encoder": encoder.name,
                        "head": f"{head.info.encoder} {head.info.pooling} pooling → {head.info.units} → {len(LABELS)}"
-                               + (f", encoder fine-tuned (LoRA rank {head.info.adapter['rank']})" if head.adapter else ""),
+                               + (f", encoder fine-tuned (LoRA rank {head.info.adapter['rank']})"
+                                  if head.adapter else ""),
                        "transcriber_runtime": str(getattr(transcriber, "runtime", "")),
                        "encoder_runtime": str(encoder.runtime),
                        "diarizer": "pyannote/segmentation-3.0 + Resemblyzer GE2E" if diarizer else "off"}
@@ -146,7 +147,8 @@ class SentimentPipeline:
             return spans
         return [Span(0.0, round(duration, 3), transcript.text, spans[0].speaker if spans else None)]
 
-    def postprocess(self, out: Forwarded, speaker_names: Sequence[str] = (), enrolled: Sequence[str] = ()) -> Prediction:
+    def postprocess(self, out: Forwarded, speaker_names: Sequence[str] = (),
+                    enrolled: Sequence[str] = ()) -> Prediction:
         """Labels from the probabilities: one per segment (a short recording is one segment) and, for
         several, a word-weighted overall; the ``speaker_names`` given to the speakers in order of first
         appearance (the ``enrolled`` names aside); and the summary. No model runs here."""
@@ -173,8 +175,9 @@ class SentimentPipeline:
     def __call__(self, source: AudioSource, **options) -> Prediction:
         return self.predict([source], **options)[0]
 
-    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False, *, num_speakers: int | None = None,
-                speaker_names: Sequence[str] | str = (), enroll: Mapping[str, AudioSource] | Sequence[Voice] = ()) -> list:
+    def predict(self, sources: Sequence[AudioSource], return_errors: bool = False, *,
+                num_speakers: int | None = None, speaker_names: Sequence[str] | str = (),
+                enroll: Mapping[str, AudioSource] | Sequence[Voice] = ()) -> list:
         """Predictions in input order. With ``return_errors``, an input that fails gives its
         SentimentError in its place instead of stopping the batch. Speakers, for this call: how many
         (``num_speakers``), their names in order of first appearance (``speaker_names``: a list or

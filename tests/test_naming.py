@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from sentiment.errors import SpeakerNamesError
-from sentiment.speakers import naming
 from sentiment.speakers.naming import Voice, by_voice, in_order, parse_enrolment, parse_names
 
 SR = 16_000
