@@ -47,6 +47,12 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
             with gr.Row():
                 with gr.Column():
                     audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech", elem_id="speech")
+                    with gr.Accordion("Speakers' names (optional)", open=False):
+                        names = gr.Textbox(label="Names, in order of first appearance", placeholder="Agent, Customer",
+                                           elem_id="speaker-names")
+                        samples = gr.File(label="Or voice samples: a few seconds of each person, the file named "
+                                                "after them (Agent.wav)", file_count="multiple", type="filepath",
+                                          elem_id="voice-samples")
                     button = gr.Button("Analyse", variant="primary", elem_id="analyse")
                     gr.Examples([[str(p)] for p in sorted(EXAMPLES_DIR.glob("*.flac"))], inputs=audio,
                                 label="Examples (synthesised from sentences written for this app)")
@@ -59,7 +65,7 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
             summary_box = gr.Markdown(visible=False, elem_id="summary")
             segments = gr.Dataframe(headers=SEGMENT_COLUMNS, label="Segments", visible=False, interactive=False,
                                     wrap=True, elem_id="segments", column_widths=["8%", "9%", "9%", "10%", "10%", "54%"])
-            button.click(analyse, audio, [label, transcript, timeline, summary_box, segments, stack_info],
+            button.click(analyse, [audio, names, samples], [label, transcript, timeline, summary_box, segments, stack_info],
                          api_visibility="private")
         with gr.Tab("Live", elem_id="live"):
             live_tab(pipe)
@@ -67,8 +73,9 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
             evaluation_tab(stack, ASSETS, pipe.models["head"])
         with gr.Row(visible=False):  # API-only components: raw file in, JSON out
             api_file, api_text, api_out = gr.File(type="filepath"), gr.Textbox(), gr.JSON()
+            api_names, api_samples = gr.Textbox(value=""), gr.File(file_count="multiple", type="filepath", value=None)
             api_button = gr.Button()
-        api_button.click(predict, api_file, api_out, api_name="predict")
+        api_button.click(predict, [api_file, api_names, api_samples], api_out, api_name="predict")
         api_text.submit(predict_text, api_text, api_out, api_name="predict_text")
     return demo
 

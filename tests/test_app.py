@@ -73,6 +73,14 @@ def test_a_long_recording_has_segments_and_a_summary(client, tmp_path):
     assert summary["seconds"] == pytest.approx(sum(s["end"] - s["start"] for s in segments), abs=0.01)
     assert sum(summary["speaking_time"].values()) == pytest.approx(1.0, abs=1e-3)
     assert all(set(s) == {"start", "end", "text", "label", "confidences", "speaker", "words"} for s in segments)
+    named = client.predict(handle_file(str(tmp_path / "long.wav")), "Narrator", api_name="/predict")
+    assert {s["speaker"] for s in named["segments"]} == {"Narrator"} == {s["speaker"] for s in named["speakers"]}
+    sf.write(tmp_path / "Reader.wav", np.concatenate(clips[1:]), SR)  # her voice, enrolled by a sample
+    known = client.predict(handle_file(str(tmp_path / "long.wav")), "", [handle_file(str(tmp_path / "Reader.wav"))],
+                           api_name="/predict")
+    assert {s["speaker"] for s in known["segments"]} == {"Reader"}
+    with pytest.raises(Exception, match="3 speaker names were given but the recording has 1 speaker"):
+        client.predict(handle_file(str(tmp_path / "long.wav")), "A,B,C", api_name="/predict")
     assert all(" ".join(w["text"] for w in s["words"]) == s["text"] for s in segments)  # timed words, over the API
     [reader] = result["speakers"]  # one voice, one speaker
     assert reader["speaker"] == "S1" and {s["speaker"] for s in segments} == {"S1"}

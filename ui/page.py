@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from pathlib import Path
+
 import gradio as gr
 
 from sentiment.errors import EXPECTED, message
+from sentiment.speakers.naming import parse_names
 from sentiment.timeline import plot_timeline
 
 log = logging.getLogger("app")
@@ -67,11 +70,25 @@ def _strongest(segments, i) -> str:
     return f"{seg.start:.0f} s: {short.replace('|', '/')}"
 
 
+def speaker_options(names: str | None, samples) -> dict:
+    """The page's and the API's speaker fields as ``pipe``'s call options: names separated by commas, and
+    voice samples each named after its person (``Agent.wav`` enrols Agent)."""
+    paths = [s if isinstance(s, str) else s["path"] if isinstance(s, dict) else s.name for s in samples or []]
+    enroll = {}
+    for path in paths:
+        name = Path(path).stem.strip()
+        if name in enroll:
+            raise gr.Error(f"Two voice samples are named {name}: one file per person, named after them",
+                           print_exception=False)
+        enroll[name] = path
+    return {"speaker_names": run(parse_names, names), "enroll": enroll}
+
+
 def handlers(pipe):
     """(analyse, predict, predict_text) for ``pipe``: the Analyse button's outputs, and the two API endpoints."""
 
-    def analyse(audio):
-        result = run(pipe, audio_path(audio))
+    def analyse(audio, names=None, samples=None):
+        result = run(lambda a: pipe(a, **speaker_options(names, samples)), audio_path(audio))
         segments = [[s.speaker or "", s.start, s.end, s.label, round(s.confidences[s.label], 3), s.text]
                     for s in result.segments]
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
@@ -87,9 +104,12 @@ def handlers(pipe):
                 gr.update(value=segments, visible=several),
                 f"{warnings}{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
 
-    def predict(audio) -> dict:
-        """One audio file in; label, confidences, transcript, segments, summary, models and timings out."""
-        return run(pipe, audio_path(audio)).to_dict()
+    def predict(audio, speaker_names: str = "", voice_samples: list | None = None) -> dict:
+        """One audio file in (with, optionally, speaker names in order of first appearance, "Agent,Customer",
+        and voice samples named after their person, "Agent.wav"); label, confidences, transcript, segments,
+        speakers, summary, models and timings out."""
+        options = speaker_options(speaker_names, voice_samples)
+        return run(lambda a: pipe(a, **options), audio_path(audio)).to_dict()
 
     def predict_text(text: str) -> dict:
         """A transcript you already have in; the same dict out (no audio fields)."""
