@@ -22,14 +22,15 @@ from sentiment.text.head import SentimentHead, load_head
 from sentiment.labels import LABELS, label_of
 from sentiment.registry import SPEAKERS
 from sentiment.runtime import bundled
-from sentiment.result import Prediction, Segment
+from sentiment.result import Prediction, Segment, labelled
 from sentiment.segments import Span, split_transcript
 from sentiment.speakers.diarize import Diarizer, Turn
-from sentiment.speakers.naming import Voice, check_names, in_order, parse_names
+from sentiment.speakers.naming import Voice, check_names, parse_names, rename
 from sentiment.summary import overall, per_speaker, summarize
 from sentiment.stacks import StackConfig, resolve_stack
 from sentiment.text.normalize import normalize_text
 from sentiment.transcribers import load_transcriber
+from sentiment.transcribers.language import language_warnings
 from sentiment.transcribers.transcript import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
@@ -155,11 +156,7 @@ class SentimentPipeline:
         if not out.transcript.text.strip():
             raise NoSpeechError("No speech detected: the transcriber found no words in the recording.")
         segments = labelled(out.spans, out.probs, self.words)
-        if speaker_names:
-            found = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
-            names = in_order(found, speaker_names, [s for s in found if s in enrolled])
-            for s in segments:
-                s.speaker = names.get(s.speaker, s.speaker)
+        rename(segments, speaker_names, enrolled)
         label, confidences = overall(segments) if len(segments) > 1 else (segments[0].label, segments[0].confidences)
         return Prediction(out.transcript.text, label, confidences, segments=segments,
                           summary=summarize(segments), speakers=per_speaker(segments, out.duration),
@@ -223,27 +220,6 @@ class SentimentPipeline:
         """(len(texts), 3) probabilities, in LABELS order."""
         features = self.encoder.encode([normalize_text(t) for t in texts])
         return self.head.probabilities(features).cpu()
-
-
-NOT_ENGLISH = 0.5  # the transcriber's probability of another language above which the result warns
-
-
-def language_warnings(transcript: Transcript) -> list[str]:
-    """A warning when the speech is clearly not English: the transcript is Whisper's English rendering and
-    the text model reads English, so the label means little."""
-    language, p = transcript.language, transcript.language_probability or 0.0
-    if language in (None, "en") or p < NOT_ENGLISH:
-        return []
-    from transformers.models.whisper.tokenization_whisper import LANGUAGES
-    name = LANGUAGES.get(language, language).title()
-    return [f"This sounds like {name}, not English ({p:.0%} sure): the transcript is an English rendering and "
-            "the sentiment model reads English only, so the label is unreliable."]
-
-
-def labelled(spans: Sequence[Span], probs, words: bool = True) -> list[Segment]:
-    """Spans and their probabilities → labelled segments: the one step the file, live and Ray paths share."""
-    return [Segment(s.start, s.end, s.text, *label_of(p), speaker=s.speaker, words=list(s.words) if words else [])
-            for s, p in zip(spans, probs)]
 
 
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,

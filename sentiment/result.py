@@ -8,10 +8,12 @@ A row is ``path``, then the prediction's fields, or ``path`` and ``error`` for a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 from sentiment.errors import message
-from sentiment.labels import LABELS
+from sentiment.labels import LABELS, label_of
+from sentiment.segments import Span
 from sentiment.summary import Speaker, Summary
 from sentiment.transcribers.transcript import Word
 
@@ -54,6 +56,12 @@ ROW_FIELDS = ("path", *FIELDS, "error")
 # CSV and Parquet: the confidences as one column per label, every other list or dict as JSON text.
 FLAT_FIELDS = ["path", *(f"confidences.{name}" if k == "confidences" else k for k in FIELDS for name in
                          (LABELS if k == "confidences" else [None])), "error"]
+
+
+def labelled(spans: Sequence[Span], probs, words: bool = True) -> list[Segment]:
+    """Spans and their probabilities → labelled segments: the one step the file, live and Ray paths share."""
+    return [Segment(s.start, s.end, s.text, *label_of(p), speaker=s.speaker, words=list(s.words) if words else [])
+            for s, p in zip(spans, probs)]
 
 
 def to_row(path: str, result: Prediction | Exception) -> dict:

@@ -100,3 +100,12 @@ def in_order(speakers: Sequence[str], names: Sequence[str], enrolled: Sequence[s
         raise ValueError(f"The speaker name {', '.join(clash)} is already an enrolled person's")
     return dict(zip(left, names))
 
+
+
+def rename(segments: Sequence, names: Sequence[str], enrolled: Sequence[str] = ()) -> None:
+    """Segments' speakers (in place) given ``names`` in order of first appearance, the ``enrolled`` aside."""
+    if names:
+        found = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
+        given = in_order(found, names, [s for s in found if s in enrolled])
+        for s in segments:
+            s.speaker = given.get(s.speaker, s.speaker)
