@@ -23,7 +23,7 @@ from sentiment.registry import add_model_options, add_speaker_options, model_opt
 from sentiment.stacks import EXAMPLES_DIR
 from ui.evaluation import evaluation_tab
 from ui.live import live_tab
-from ui.page import SEGMENT_COLUMNS, handlers
+from ui.page import SEGMENT_COLUMNS, handlers, speaker_fields
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
@@ -46,13 +46,9 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
         with gr.Tab("Analyse"):
             with gr.Row():
                 with gr.Column():
-                    audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech", elem_id="speech")
-                    with gr.Accordion("Speakers' names (optional)", open=False):
-                        names = gr.Textbox(label="Names, in order of first appearance", placeholder="Agent, Customer",
-                                           elem_id="speaker-names")
-                        samples = gr.File(label="Or voice samples: a few seconds of each person, the file named "
-                                                "after them (Agent.wav)", file_count="multiple", type="filepath",
-                                          elem_id="voice-samples")
+                    audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech",
+                                     elem_id="speech")
+                    names, samples = speaker_fields()
                     button = gr.Button("Analyse", variant="primary", elem_id="analyse")
                     gr.Examples([[str(p)] for p in sorted(EXAMPLES_DIR.glob("*.flac"))], inputs=audio,
                                 label="Examples (synthesised from sentences written for this app)")
@@ -61,11 +57,16 @@ def build_app(pipe: sentiment.SentimentPipeline) -> gr.Blocks:
                     transcript = gr.Textbox(label="Transcript", lines=3, interactive=False, elem_id="transcript")
                     stack_info = gr.Markdown(f"Stack: **{stack}** ({pipe.models['transcriber']} → "
                                              f"{pipe.models['encoder']})")
+                    files = gr.File(label="Downloads: the result (JSON, CSV), subtitles (SRT, VTT), a report to "
+                                          "share (HTML)", file_count="multiple", interactive=False, visible=False,
+                                    elem_id="downloads")
             timeline = gr.Plot(label="Sentiment over time", visible=False, elem_id="timeline")
             summary_box = gr.Markdown(visible=False, elem_id="summary")
             segments = gr.Dataframe(headers=SEGMENT_COLUMNS, label="Segments", visible=False, interactive=False,
-                                    wrap=True, elem_id="segments", column_widths=["8%", "9%", "9%", "10%", "10%", "54%"])
-            button.click(analyse, [audio, names, samples], [label, transcript, timeline, summary_box, segments, stack_info],
+                                    wrap=True, elem_id="segments",
+                                    column_widths=["8%", "9%", "9%", "10%", "10%", "54%"])
+            button.click(analyse, [audio, names, samples],
+                         [label, transcript, timeline, summary_box, segments, stack_info, files],
                          api_visibility="private")
         with gr.Tab("Live", elem_id="live"):
             live_tab(pipe)
@@ -99,7 +100,8 @@ def main(argv=None) -> None:
                    help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
                    f"(default {MAX_SECONDS:.0f})")
-    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of a failed start, and the libraries' progress bars")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the traceback of a failed start, and the libraries' progress bars")
     add_model_options(p)
     add_speaker_options(p)
     args = p.parse_args(argv)

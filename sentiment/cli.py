@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -12,13 +11,13 @@ from sentiment.audio import DEFAULT_MAX_SECONDS
 from sentiment.errors import run_command
 from sentiment.labels import LABELS
 from sentiment.logs import setup_logging
-from sentiment.batch.rows import append_partial, check_output, read_done, write_rows
+from sentiment.batch.inputs import collect_inputs
+from sentiment.batch.rows import append_partial, read_done, write_rows
+from sentiment.exports import ONE_RECORDING, check_formats, check_output, is_folder
 from sentiment.result import to_row
 from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
 from sentiment.speakers.naming import parse_enrolment, parse_names
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a", ".webm", ".aac"}
-MANIFEST_SUFFIXES = {".csv", ".tsv"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,9 +41,13 @@ def _parser() -> argparse.ArgumentParser:
         "run with the same output skips the inputs that already have a result (resume after a crash)."))
     pred.add_argument("inputs", nargs="+", metavar="INPUT")
     pred.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
-    pred.add_argument("-o", "--output", type=Path, help="also write all results, one row per input, to a .csv, "
+    pred.add_argument("-o", "--output", help="also write all results, one row per input, to a .csv, "
                       ".jsonl or .parquet file (rows are kept in OUTPUT.partial.jsonl while the run goes on); "
-                      "or one input's subtitles (.srt, .vtt: each cue 'S1 (Negative): ...') or who spoke when (.rttm)")
+                      "or one input's result (.json), subtitles (.srt, .vtt: each cue 'S1 (Negative): ...'), who "
+                      "spoke when (.rttm) or report (.html); or a folder (ending in /): one file per input, "
+                      "in each --format")
+    pred.add_argument("--format", default="srt", metavar="F,F", help="with -o FOLDER/: the files written per "
+                      "input, from json, srt, vtt, rttm, html (default srt)")
     pred.add_argument("--no-words", dest="words", action="store_false", help="leave each segment's timed words "
                       "out of the results (smaller JSON, CSV and Parquet)")
     pred.add_argument("--retry-errors", action="store_true", help="resuming: run again the inputs whose "
@@ -60,20 +63,33 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
     pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
-    g = add_speaker_options(pred)
+    add_naming_options(add_speaker_options(pred))
+    pred.set_defaults(run=_predict)
+    rep = sub.add_parser("report", help="one recording as a page to share (self-contained HTML)", description=(
+        "Analyse one recording and write a self-contained HTML page (opens with no network): the sentiment "
+        "over time per speaker, each speaker's summary, the transcript with its labels, and the models with "
+        "their measured figures."))
+    rep.add_argument("inputs", nargs=1, metavar="INPUT")
+    rep.add_argument("-o", "--output", type=Path, help="the page (default: INPUT's name with .html, here)")
+    rep.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                     help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
+    add_naming_options(add_speaker_options(rep))
+    rep.set_defaults(run=_report, json=False, words=True, engine="local", batch_size=1)
+    info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
+    info.set_defaults(run=_info)
+    for s in (pred, rep, info):
+        add_model_options(s)
+        s.add_argument("-v", "--verbose", action="store_true", help="log what is loaded and how long it takes")
+    return p
+
+
+def add_naming_options(g) -> None:
     g.add_argument("--speaker-names", metavar="A,B", help="names for the speakers "
                    "in order of first appearance (e.g. Agent,Customer); an input with fewer speakers is an error")
     g.add_argument("--enroll", metavar="NAME=FILE", action="append", default=[], help="a few seconds (10 s is "
                    "plenty, 60 s at most) of a known person talking: the speaker whose voice matches is called "
                    "NAME, others keep S1, S2 ... (repeat for each person; with --speaker-names, the names "
                    "go to the speakers not enrolled)")
-    pred.set_defaults(run=_predict)
-    info = sub.add_parser("info", help="show which stack and models would answer, and the head's metrics")
-    info.set_defaults(run=_info)
-    for s in (pred, info):
-        add_model_options(s)
-        s.add_argument("-v", "--verbose", action="store_true", help="log what is loaded and how long it takes")
-    return p
 
 
 def program_name(argv0: str | None = None) -> str:
@@ -103,24 +119,22 @@ def _info(args) -> int:
 def _predict(args) -> int:
     from tqdm import tqdm
 
-    from sentiment import subtitles
+    from sentiment import exports
 
-    if args.output:
+    folder = Path(args.output) if args.output and is_folder(args.output) else None  # "out/": Path drops the /
+    args.output = Path(args.output) if args.output else None
+    if args.output and not folder:
         check_output(args.output)
     files = collect_inputs(args.inputs)
-    if args.output and args.output.suffix.lower() in subtitles.FORMATS:
+    formats = check_formats(args.format.split(",")) if folder else []
+    if args.output and not folder and args.output.suffix.lower() in ONE_RECORDING:
         if len(files) != 1:
             raise ValueError(f"-o {args.output.name} writes one recording's {args.output.suffix[1:]}: give one "
-                             f"input, not {len(files)} (for a batch: -o results.jsonl)")
-        [row] = [r for rows in _run(args, files) for r in rows]
-        row.pop("index", None)
-        print(json.dumps(row) if args.json else _text(row))
-        if "error" in row:
-            return 1
-        print(f"wrote {subtitles.write(row, args.output)}", file=sys.stderr)
-        return 0
+                             f"input, not {len(files)} (for a batch: -o results.jsonl, or -o FOLDER/ --format "
+                             f"{args.output.suffix[1:]})")
+        return _one(args, files[0], args.output)
     done: dict[str, dict] = {}
-    if args.output:
+    if args.output and not folder:
         done = {k: r for k, r in read_done(args.output).items() if not (args.retry_errors and "error" in r)}
     todo = [f for f in files if f not in done]
     if len(todo) < len(files):
@@ -133,13 +147,51 @@ def _predict(args) -> int:
                 row.pop("index", None)
                 new[row["path"]] = row
                 bar.write(json.dumps(row) if args.json else _text(row), file=sys.stdout)
-            if args.output:
+            if args.output and not folder:
                 append_partial(args.output, rows)
             bar.update(len(rows))
-    if args.output:
+    if folder:
+        written = exports.write_each([new[f] for f in files], folder, formats, _measured(args, formats))
+        print(f"wrote {len(written)} files to {folder}", file=sys.stderr)
+    elif args.output:
         write_rows([done.get(f) or new[f] for f in files], args.output)
         print(f"wrote {len(files)} results to {args.output}", file=sys.stderr)
     return 1 if any("error" in r for r in new.values()) else 0
+
+
+def _report(args) -> int:
+    output = args.output or Path(Path(args.inputs[0]).stem + ".html")
+    if output.suffix.lower() != ".html":
+        raise ValueError(f"A report is an .html page, not {output.name}")
+    return _one(args, collect_inputs(args.inputs)[0], output)
+
+
+def _one(args, path: str, output: Path) -> int:
+    """One recording: its result printed, then written as ``output`` (.json, .srt, .vtt, .rttm, .html)."""
+    from sentiment import exports
+
+    [row] = [r for rows in _run(args, [path]) for r in rows]
+    row.pop("index", None)
+    print(json.dumps(row) if args.json else _text(row))
+    if "error" in row:
+        return 1
+    print(f"wrote {exports.write(row, output, _measured(args, [output.suffix.lower()]))}", file=sys.stderr)
+    return 0
+
+
+def _measured(args, formats) -> list[tuple[str, str]]:
+    """The report's figures (the head's metadata, the transcriber's measured WER), when a report is written."""
+    if ".html" not in formats:
+        return []
+    from sentiment import report
+    from sentiment.stacks import resolve_stack
+    from sentiment.text.head import load_head
+    from sentiment.transcribers.whisper import DEFAULT_MODEL, MEASURED, SHORT_NAMES
+
+    config = resolve_stack(**model_options(args))
+    whisper = SHORT_NAMES.get(config.asr_model, config.asr_model) or DEFAULT_MODEL
+    return report.figures(load_head(config.head).info.metrics,
+                          MEASURED.get(whisper, {}) if config.transcriber == "whisper" else {})
 
 
 def _run(args, files: list[str]):
@@ -165,29 +217,6 @@ def _run(args, files: list[str]):
 def _options(args) -> dict:
     """``load_pipeline``'s options from the command line: the models and the speakers."""
     return {**model_options(args), **speaker_options(args), "words": getattr(args, "words", True)}
-
-
-def collect_inputs(inputs: list[str]) -> list[str]:
-    """Expand folders (their audio files, sorted) and manifests (their 'audio' column); URIs pass as they are."""
-    files: list[str] = []
-    for text in inputs:
-        item = Path(text)
-        if "://" in text:
-            files.append(text)  # Ray Data reads it (--engine ray)
-        elif item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
-            if not found:
-                raise ValueError(f"No audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) in the folder {item}")
-            files += map(str, found)
-        elif item.suffix.lower() in MANIFEST_SUFFIXES:
-            with open(item, newline="", encoding="utf-8") as f:
-                reader = csv.DictReader(f, delimiter="\t" if item.suffix.lower() == ".tsv" else ",")
-                if "audio" not in (reader.fieldnames or []):
-                    raise ValueError(f"The manifest {item} has no 'audio' column")
-                files += [str(item.parent / r["audio"]) for r in reader]
-        else:
-            files.append(text)  # a missing or bad file gets its own error row
-    return files
 
 
 def _text(row: dict) -> str:

@@ -163,7 +163,24 @@ def test_one_recording_as_subtitles_and_turns_and_the_outputs_it_refuses(models,
     for args, message in (([str(clips / "c0.wav"), str(clips / "c1.wav"), "-o", str(tmp_path / "x.vtt")],
                            "writes one recording's vtt: give one input, not 2"),
                           ([str(clips / "c0.wav"), "-o", str(tmp_path / "x.docx")],
-                           "Output x.docx: use a .csv, .jsonl, .parquet file for results, or .srt, .vtt, .rttm")):
+                           "Output x.docx: use a .csv, .jsonl, .parquet file for results, .json, .srt, .vtt, .rttm, .html for one recording")):
         assert main(["predict", *args]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and not (tmp_path / "x.vtt").exists()
+
+
+def test_a_batch_into_a_folder_gives_each_input_its_files_and_report_wants_html(models, clips, tmp_path, capsys):
+    import srt
+
+    out = tmp_path / "each"
+    inputs = [str(clips / "c0.wav"), str(clips / "c1.wav"), str(clips / "bad.wav")]
+    assert main(["predict", *inputs, "-o", f"{out}/", "--format", "srt,html"]) == 1  # bad.wav: its error row
+    assert sorted(p.name for p in out.iterdir()) == ["c0.html", "c0.srt", "c1.html", "c1.srt"]
+    assert len(list(srt.parse((out / "c1.srt").read_text()))) == 1 and "<svg" not in (out / "c1.html").read_text()
+    assert "wrote 4 files to" in capsys.readouterr().err
+    assert main(["predict", *inputs, "-o", f"{out}/", "--format", "srt,docx"]) == 2
+    assert "choose from json, srt, vtt, rttm, html" in capsys.readouterr().err
+    assert main(["report", inputs[0], "-o", str(tmp_path / "r.pdf")]) == 2
+    assert "A report is an .html page, not r.pdf" in capsys.readouterr().err
+    assert main(["report", inputs[0], "-o", str(tmp_path / "r.html")]) == 0
+    assert "c0.wav" in (tmp_path / "r.html").read_text()

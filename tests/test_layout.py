@@ -13,7 +13,7 @@ LEAVES = {"registry", "labels", "errors", "logs", "transcribers.transcript", "te
 # Folders, lowest first: a folder imports only leaves, itself and the folders before it. Top-level
 # modules (audio, segments, pipeline, live, cli ...) sit above the folders, batch above the pipeline.
 FOLDERS = ["runtime", "transcribers", "text", "speakers"]
-ABOVE_PIPELINE = {"batch", "live", "cli", "__main__", "__init__"}
+ABOVE_PIPELINE = {"batch", "live", "cli", "exports", "__main__", "__init__"}
 MAX_LINES = 250
 
 

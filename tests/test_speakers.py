@@ -201,7 +201,7 @@ def test_the_page_shows_a_lane_and_a_summary_row_per_speaker(offline_pipe, tmp_p
     wave, _ = two_voices(seed=13, seconds=40.0)
     sf.write(tmp_path / "two.wav", wave, SR)
     analyse = handlers(offline_pipe)[0]
-    _, _, figure, summary, table, _ = analyse(str(tmp_path / "two.wav"))
+    _, _, figure, summary, table, _, _ = analyse(str(tmp_path / "two.wav"))
     assert [ax.get_ylabel() for ax in figure["value"].axes] == ["S1", "S2"]  # one lane each, S1 on top
     assert "| **S1** |" in summary["value"] and "| **S2** |" in summary["value"]
     assert SEGMENT_COLUMNS[:5] == ["speaker", "start (s)", "end (s)", "label", "confidence"]  # text last

@@ -3,6 +3,7 @@ and each chunk's file in Gradio's cache is deleted as soon as it is read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -123,10 +124,8 @@ def read_chunk(path: str) -> tuple | None:
     except (OSError, RuntimeError):  # gone: Gradio names files by content, so two equal chunks share one
         return None
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.remove(path)
-        except OSError:
-            pass
     return rate, samples
 
 

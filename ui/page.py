@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import logging
 
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
 
+from sentiment import exports, report
 from sentiment.errors import EXPECTED, message
+from sentiment.result import to_row
 from sentiment.speakers.naming import parse_names
 from sentiment.timeline import plot_timeline
+from sentiment.transcribers.whisper import MEASURED
 
 log = logging.getLogger("app")
 
@@ -55,7 +61,8 @@ def summary_markdown(s, segments, speakers=()) -> str:
     if speakers:
         rows = [f"| **{p.speaker}** | {p.seconds:.0f} s ({p.share:.0%}) | {p.label} "
                 f"({p.confidences[p.label]:.2f}) | " + " · ".join(f"{k[:3]} {v}" for k, v in p.summary.counts.items())
-                + f" | {_strongest(segments, p.summary.most_negative)} | {_strongest(segments, p.summary.most_positive)} |"
+                + f" | {_strongest(segments, p.summary.most_negative)}"
+                + f" | {_strongest(segments, p.summary.most_positive)} |"
                 for p in speakers]
         text += ("\n\n| speaker | speaking time | overall | segments | most negative | most positive |\n"
                  "|---|---|---|---|---|---|\n" + "\n".join(rows))
@@ -68,6 +75,16 @@ def _strongest(segments, i) -> str:
     seg = segments[i]
     short = seg.text if len(seg.text) <= 60 else seg.text[:57] + "..."
     return f"{seg.start:.0f} s: {short.replace('|', '/')}"
+
+
+def speaker_fields():
+    """The Analyse tab's (names, voice samples) inputs, folded away: most recordings need neither."""
+    with gr.Accordion("Speakers' names (optional)", open=False):
+        names = gr.Textbox(label="Names, in order of first appearance", placeholder="Agent, Customer",
+                           elem_id="speaker-names")
+        samples = gr.File(label="Or voice samples: a few seconds of each person, the file named after them "
+                                "(Agent.wav)", file_count="multiple", type="filepath", elem_id="voice-samples")
+    return names, samples
 
 
 def speaker_options(names: str | None, samples) -> dict:
@@ -84,11 +101,31 @@ def speaker_options(names: str | None, samples) -> dict:
     return {"speaker_names": run(parse_names, names), "enroll": enroll}
 
 
+DOWNLOADS = Path(tempfile.gettempdir()) / "sentiment-downloads"
+KEEP_SECONDS = 3600  # a request's files are served for an hour, as Gradio keeps its cache (app.py)
+
+
+def downloads(row: dict, measured) -> list[str]:
+    """The analysed recording's files (JSON, CSV, SRT, VTT, the HTML report), written as the CLI writes them,
+    in a folder of this request's own; folders older than ``KEEP_SECONDS`` are removed on the way."""
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    for old in DOWNLOADS.iterdir():
+        if time.time() - old.stat().st_mtime > KEEP_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=DOWNLOADS))
+    stem = Path(row["path"]).stem or "recording"
+    return [str(exports.write(row, folder / (stem + suffix), measured)) for suffix in exports.DOWNLOADS]
+
+
 def handlers(pipe):
     """(analyse, predict, predict_text) for ``pipe``: the Analyse button's outputs, and the two API endpoints."""
 
+    measured = report.figures(pipe.head.info.metrics, MEASURED.get(pipe.transcriber.name))
+
     def analyse(audio, names=None, samples=None):
-        result = run(lambda a: pipe(a, **speaker_options(names, samples)), audio_path(audio))
+        path = audio_path(audio)
+        result = run(lambda a: pipe(a, **speaker_options(names, samples)), path)
+        files = downloads(to_row(Path(path).name, result), measured)
         segments = [[s.speaker or "", s.start, s.end, s.label, round(s.confidences[s.label], 3), s.text]
                     for s in result.segments]
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items() if k != "batch_size")
@@ -102,7 +139,8 @@ def handlers(pipe):
                 gr.update(value=summary_markdown(result.summary, result.segments, result.speakers) if several else "",
                           visible=several),
                 gr.update(value=segments, visible=several),
-                f"{warnings}{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}")
+                f"{warnings}{stack_line(result.models)}  \n{result.duration:.1f} s of audio; {timing}",
+                gr.update(value=files, visible=True))
 
     def predict(audio, speaker_names: str = "", voice_samples: list | None = None) -> dict:
         """One audio file in (with, optionally, speaker names in order of first appearance, "Agent,Customer",

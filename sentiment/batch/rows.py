@@ -14,15 +14,6 @@ from sentiment.result import FLAT_FIELDS, flatten, unflatten
 FORMATS = (".csv", ".jsonl", ".parquet")
 
 
-def check_output(path: Path) -> None:
-    """A results file (one row per input), or one recording's subtitles or turns (sentiment/subtitles.py)."""
-    from sentiment.subtitles import FORMATS as SUBTITLES
-
-    if path.suffix.lower() not in FORMATS + SUBTITLES:
-        raise ValueError(f"Output {path.name}: use a {', '.join(FORMATS)} file for results, or "
-                         f"{', '.join(SUBTITLES)} for one recording's subtitles or turns")
-
-
 def partial_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial.jsonl")
 
