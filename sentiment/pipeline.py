@@ -141,12 +141,12 @@ class SentimentPipeline:
                 for k, (t, d, s) in enumerate(zip(transcripts, durations, spans))]
 
     def spans(self, transcript: Transcript, duration: float, turns: Sequence[Turn] = ()) -> list[Span]:
-        """What gets labelled: the sentences of a long recording (of one speaker each, given the diarizer's
-        ``turns``), else the whole transcript as one."""
+        """What gets labelled: a long recording's sentences (one speaker's each), else the whole transcript."""
         spans = split_transcript(transcript, turns) if duration > self.segment_seconds else []
         if len(spans) > 1:
             return spans
-        return [Span(0.0, round(duration, 3), transcript.text, spans[0].speaker if spans else None)]
+        words = tuple(transcript.words) if " ".join(w.text for w in transcript.words) == transcript.text else ()
+        return [Span(0.0, round(duration, 3), transcript.text, spans[0].speaker if spans else None, words)]
 
     def postprocess(self, out: Forwarded, speaker_names: Sequence[str] = (),
                     enrolled: Sequence[str] = ()) -> Prediction:

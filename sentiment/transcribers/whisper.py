@@ -49,7 +49,6 @@ DEFAULT_MODEL = bundled.WHISPER_BASE.model_id
 SHORT_NAMES = {"tiny.en": bundled.WHISPER_TINY_EN.model_id, "base": bundled.WHISPER_BASE.model_id}
 LOADERS = {bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en, bundled.WHISPER_BASE.model_id: bundled.whisper_base}
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
-WORDS_OVER_SECONDS = 15.0  # the pipeline's segment_seconds: a shorter clip is one segment, its words untimed
 # The bundled models, measured (2 cores, 2026-12-06) with the decoding below: WER by `python bench/real_voices.py
 # wer` (the real call against sample.stm, the 5 real LibriVox readings, the 240 spoken test sentences: synthetic
 # flite voices); the whole pipeline's warm real-time factor by `python bench/offline.py [--asr-model tiny.en]`.
@@ -99,7 +98,6 @@ class WhisperTranscriber:
         seconds = wave.size / SAMPLE_RATE
         options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding,
                    **({"beam_size": beam_size} if beam_size else {})}
-        options["word_timestamps"] = options["word_timestamps"] and seconds > WORDS_OVER_SECONDS
         language, probability = self.language_of(wave)
         ctranslate2.set_random_seed(SEED)
         phrases, words = [], []
