@@ -76,7 +76,7 @@ def test_the_english_only_model_detects_nothing(offline_pipe, french, monkeypatc
 def test_the_page_and_the_cli_show_the_warning(pipe, french, capsys):
     from sentiment.cli import _text
     from ui.page import handlers
-    info = handlers(pipe)[0](str(french))[-1]
+    info = handlers(pipe)[0](str(french))[-2]  # the models line (the downloads come last)
     assert "⚠" in info and "French" in info
     row = {"path": "bonjour.wav", **pipe(str(french)).to_dict()}
     assert "warning: This sounds like French" in _text(row)
