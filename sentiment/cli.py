@@ -151,7 +151,8 @@ def _predict(args) -> int:
                 append_partial(args.output, rows)
             bar.update(len(rows))
     if folder:
-        written = exports.write_each([new[f] for f in files], folder, formats, _measured(args, formats))
+        rows = [new[f] for f in files]
+        written = exports.write_each(rows, folder, formats, _measured(args, formats, rows))
         print(f"wrote {len(written)} files to {folder}", file=sys.stderr)
     elif args.output:
         write_rows([done.get(f) or new[f] for f in files], args.output)
@@ -175,23 +176,22 @@ def _one(args, path: str, output: Path) -> int:
     print(json.dumps(row) if args.json else _text(row))
     if "error" in row:
         return 1
-    print(f"wrote {exports.write(row, output, _measured(args, [output.suffix.lower()]))}", file=sys.stderr)
+    print(f"wrote {exports.write(row, output, _measured(args, [output.suffix.lower()], [row]))}", file=sys.stderr)
     return 0
 
 
-def _measured(args, formats) -> list[tuple[str, str]]:
+def _measured(args, formats, rows) -> list[tuple[str, str]]:
     """The report's figures (the head's metadata, the transcriber's measured WER), when a report is written."""
-    if ".html" not in formats:
+    done = [r for r in rows if "models" in r]
+    if ".html" not in formats or not done:
         return []
     from sentiment import report
     from sentiment.stacks import resolve_stack
     from sentiment.text.head import load_head
-    from sentiment.transcribers.whisper import DEFAULT_MODEL, MEASURED, SHORT_NAMES
+    from sentiment.transcribers.whisper import MEASURED
 
-    config = resolve_stack(**model_options(args))
-    whisper = SHORT_NAMES.get(config.asr_model, config.asr_model) or DEFAULT_MODEL
-    return report.figures(load_head(config.head).info.metrics,
-                          MEASURED.get(whisper, {}) if config.transcriber == "whisper" else {})
+    head = load_head(resolve_stack(**model_options(args)).head)
+    return report.figures(head.info.metrics, MEASURED.get(done[0]["models"]["transcriber"]))
 
 
 def _run(args, files: list[str]):

@@ -24,7 +24,7 @@ from sentiment.registry import SPEAKERS
 from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment, labelled
 from sentiment.segments import Span, split_transcript
-from sentiment.speakers.diarize import Diarizer, Turn
+from sentiment.speakers.diarize import Diarizer, Turn, check_num_speakers
 from sentiment.speakers.naming import Voice, check_names, parse_names, rename
 from sentiment.summary import overall, per_speaker, summarize
 from sentiment.stacks import StackConfig, resolve_stack
@@ -179,8 +179,7 @@ class SentimentPipeline:
         SentimentError in its place instead of stopping the batch. Speakers, for this call: how many
         (``num_speakers``), their names in order of first appearance (``speaker_names``: a list or
         "Agent,Customer"), known voices to name them by (``enroll``: {name: audio} or ``enroll``'s result)."""
-        if num_speakers is not None and num_speakers < 1:
-            raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
+        check_num_speakers(num_speakers)
         names = parse_names(speaker_names) if isinstance(speaker_names, str) else check_names(speaker_names)
         enrolled = self.enroll(enroll) if isinstance(enroll, Mapping) else list(enroll)
         if (names or enrolled) and self.diarizer is None:
@@ -231,8 +230,7 @@ def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_
     ``words``: segments keep their timed words (False: smaller results)."""
     if speakers not in SPEAKERS:
         raise ValueError(f"speakers must be one of {', '.join(SPEAKERS)}, not {speakers!r}")
-    if num_speakers is not None and num_speakers < 1:
-        raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
+    check_num_speakers(num_speakers)
     config = config or resolve_stack(stack, **options)
     log.info("loading the %s stack: %s", config.stack, config.describe())
     head = load_head(config.head, device=config.device)

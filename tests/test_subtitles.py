@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import real_voices
 from sentiment import subtitles
 
 
 @pytest.fixture(scope="module")
-def call_row(offline_pipe):
-    try:
-        call = real_voices.call()
-    except FileNotFoundError as err:
-        pytest.skip(f"the real call could not be fetched: {err}")
-    return {"path": "calls/diane and sheila.wav", **offline_pipe((16_000, call.wave)).to_dict()}
+def call_row(offline_pipe, real_call):
+    return {"path": "calls/diane and sheila.wav", **offline_pipe((16_000, real_call.wave)).to_dict()}
 
 
 def _segments_of(row, cue_start, cue_end):
@@ -55,7 +50,8 @@ def test_rttm_of_the_real_call_reads_back_as_the_same_turns(call_row, tmp_path):
     path = subtitles.write(call_row, tmp_path / "call.rttm")
     [(uri, annotation)] = load_rttm(path).items()
     assert uri == "diane_and_sheila"
-    turns = sorted((round(s.start, 3), round(s.end, 3), label) for s, _, label in annotation.itertracks(yield_label=True))
+    turns = sorted((round(s.start, 3), round(s.end, 3), label)
+                   for s, _, label in annotation.itertracks(yield_label=True))
     assert turns == sorted((s["start"], s["end"], s["speaker"]) for s in call_row["segments"])
     assert set(annotation.labels()) == {"S1", "S2"}  # the call's two people
 

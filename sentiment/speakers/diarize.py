@@ -58,8 +58,7 @@ class Diarizer:
         """The turns, and each speaker's voice (the unit mean of its stretches' vectors, weighted by their
         length). Speakers are S1, S2 ... in order of first appearance, or the name of the ``enrolled``
         person whose voice they have (``naming.by_voice``)."""
-        if num_speakers is not None and num_speakers < 1:
-            raise ValueError(f"num_speakers must be at least 1, not {num_speakers}")
+        check_num_speakers(num_speakers)
         wave = np.asarray(wave, np.float32)
         windows = self.segmentation(wave, step=self.step)
         keys, vectors, weights = [], [], []
@@ -88,6 +87,12 @@ class Diarizer:
             raise ValueError("no speech long enough to know a voice by (give a few seconds of one person talking)")
         weights = np.array([len(s) for s in stretches], np.float32)
         return _unit(self.encoder.embed(stretches).T @ weights)
+
+
+def check_num_speakers(num_speakers: int | None) -> None:
+    """The one check of a given number of speakers (the pipeline's load and each call, the diarizer)."""
+    if num_speakers is not None and num_speakers < 1:
+        raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
 
 
 def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -> tuple[list, list[np.ndarray]]:
