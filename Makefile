@@ -1,7 +1,8 @@
 # Two commands on a fresh machine (Python 3.11+ and make):
 #   make app     set up .venv with what the app needs, then start it on the embedded offline stack
 #   make test    set up .venv with what the tests need (+ ffmpeg, chromium, espeak-ng via apt where it can), run the suite
-# Also: make quick (the suite without the slow tests), make setup (install only), make clean.
+# Both test targets run ruff first (make lint alone). Also: make quick (the suite without the slow tests),
+# make setup (install only), make clean.
 # Each is idempotent: a stamp file in .venv records what was installed from which requirements files, so a
 # second run installs nothing. Versions are the tested ones: every pip call takes -c constraints.txt.
 #   make app TORCH_INDEX=<url>    take torch from another index (e.g. PyTorch's CPU-only wheels: no 2.7 GB
@@ -19,19 +20,23 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 TORCH_PIP := $(if $(TORCH_INDEX),$(PIP) --index-url $(TORCH_INDEX) torch==2.11.0 torchaudio==2.11.0 &&,)
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: app test quick setup setup-test system constraints clean
+.PHONY: app test quick lint setup setup-test system constraints clean
 
 app: $(VENV)/.app-installed
 	@echo "==> starting the app: http://127.0.0.1:7860 unless ARGS gives another --port (Ctrl-C stops it)"
 	$(PY) app.py $(ARGS)
 
-test: $(VENV)/.test-installed system
+test: lint system
 	@echo "==> running the whole suite (6 to 20 minutes on 2 cores, by the machine)"
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
-quick: $(VENV)/.test-installed
+quick: lint
 	@echo "==> running the quick subset (no browser, install, Ray or full-size tests)"
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	@echo "==> ruff (its rules and the line length: pyproject.toml)"
+	$(PY) -m ruff check .
 
 setup: $(VENV)/.app-installed
 setup-test: $(VENV)/.test-installed

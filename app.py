@@ -9,9 +9,7 @@ JSON-ready dict out) and ``predict_text`` (a transcript in, the same dict out). 
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 from pathlib import Path
 
 import gradio as gr
@@ -19,19 +17,15 @@ import gradio as gr
 import sentiment
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
-from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
+from sentiment.registry import (model_options, speaker_options)
 from sentiment.stacks import EXAMPLES_DIR
 from ui.evaluation import evaluation_tab
 from ui.live import live_tab
+from ui.options import CONCURRENCY, parser
 from ui.page import SEGMENT_COLUMNS, handlers, speaker_fields
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_FILE_SIZE = "25mb"  # about 13 minutes of 16-bit mono wav at 16 kHz
-MAX_SECONDS = 900.0
-# Requests computed at once; the rest wait in the queue. Two: Whisper (CTranslate2) and the encoder (ONNX
-# Runtime) release the GIL, so a second request overlaps with the first. Measured with
-# bench/load_app.py (8 clients x 25 requests, 2 cores): 64.6 s with two, 76.4 s with one.
-CONCURRENCY = 2
 QUEUE_SIZE = 64
 log = logging.getLogger("app")
 
@@ -90,21 +84,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, sh
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                   help="address to listen on (default 127.0.0.1, or GRADIO_SERVER_NAME as on Spaces; 0.0.0.0 for all)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
-                   help="port (default 7860, or GRADIO_SERVER_PORT)")
-    p.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
-    p.add_argument("--concurrency", type=int, default=CONCURRENCY,
-                   help=f"requests computed at once (default {CONCURRENCY}; more only with more cores or a GPU)")
-    p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help=f"longest recording accepted "
-                   f"(default {MAX_SECONDS:.0f})")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="show the traceback of a failed start, and the libraries' progress bars")
-    add_model_options(p)
-    add_speaker_options(p)
-    args = p.parse_args(argv)
+    args = parser(__doc__).parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO, fmt="%(asctime)s %(name)s %(message)s")
     pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args), **speaker_options(args))
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)

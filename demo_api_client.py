@@ -62,7 +62,8 @@ def summary_line(summary: dict, segments: list[dict]) -> str:
     for pole in ("most_negative", "most_positive"):
         i = summary[pole]
         if i is not None and segments:
-            line += f"\n  {pole.replace('_', ' ')}: {segments[i]['start']:.1f}-{segments[i]['end']:.1f} s {segments[i]['text']}"
+            s = segments[i]
+            line += f"\n  {pole.replace('_', ' ')}: {s['start']:.1f}-{s['end']:.1f} s {s['text']}"
     return line
 
 

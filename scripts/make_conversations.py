@@ -26,7 +26,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from training.shared import SHARED  # noqa: E402
+from testkit import SHARED  # noqa: E402
 
 SAMPLE_RATE = 16_000
 TTS = SHARED / "data" / "speech" / "tts"

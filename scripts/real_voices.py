@@ -18,6 +18,7 @@ reader's recordings whole): the real-voice counterpart of ``make_conversations.p
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import shutil
@@ -182,16 +183,15 @@ def voices(min_seconds: float = 9.0) -> dict[str, tuple[np.ndarray, ...]]:
     for recording in [call(), *meetings()]:
         for speaker, stretches in alone(recording).items():
             found.setdefault(speaker, []).extend(stretches)
-    try:
+    with contextlib.suppress(FileNotFoundError, OSError, subprocess.CalledProcessError):  # no apt here: one voice fewer
         found["Allison"] = [_trim(_read(p)) for p in sorted(allison_folder().glob("*.wav"))[:60]]
-    except (FileNotFoundError, OSError, subprocess.CalledProcessError):
-        pass  # no apt here: the set has one voice fewer
     sys.path.insert(0, str(ROOT))
-    from training.shared import SHARED
+    from testkit import SHARED
     real = SHARED / "data" / "speech" / "real"
     if (real / "transcripts.csv").is_file():
         with open(real / "transcripts.csv", newline="") as f:
-            found["reader"] = [_trim(_read(real / r["audio"])) for r in csv.DictReader(f) if r["audio"].startswith("sense")]
+            found["reader"] = [_trim(_read(real / r["audio"])) for r in csv.DictReader(f)
+                               if r["audio"].startswith("sense")]
     return {k: tuple(v) for k, v in sorted(found.items()) if sum(s.size for s in v) / SAMPLE_RATE >= min_seconds}
 
 
@@ -219,7 +219,8 @@ def conversation(seed: int, speakers: int, seconds: float, pool: dict | None = N
                 orders[voice] = list(rng.permutation(len(pool[voice])))
             wave = pool[voice][orders[voice].pop()]
             cursor += rng.uniform(0.15, 0.4) if i else (rng.uniform(0.3, 1.0) if previous else 0.5)
-            placed.append((round(cursor, 3), voice, wave * gains[voice] * 0.1 / max(float(np.sqrt(np.mean(wave ** 2))), 1e-4)))
+            placed.append((round(cursor, 3), voice,
+                           wave * gains[voice] * 0.1 / max(float(np.sqrt(np.mean(wave ** 2))), 1e-4)))
             cursor += wave.size / SAMPLE_RATE
         previous = voice
     out = np.zeros(int((cursor + 0.5) * SAMPLE_RATE), np.float32)

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from os import PathLike
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 import soundfile as sf
@@ -31,7 +30,7 @@ SILENCE_DBFS = -60.0  # loudest 30 ms frame below this: nothing to transcribe
 NATIVE_FORMATS = "wav, flac, ogg, mp3"
 _BLOCK_FRAMES = 1 << 20  # read files in blocks so a long stereo file is never held in full
 
-AudioSource = Union[str, PathLike, bytes, tuple]
+AudioSource = str | PathLike | bytes | tuple
 
 
 class NamedBytes(bytes):

@@ -15,7 +15,8 @@ from sentiment.batch.inputs import collect_inputs
 from sentiment.batch.rows import append_partial, read_done, write_rows
 from sentiment.exports import ONE_RECORDING, check_formats, check_output, is_folder
 from sentiment.result import to_row
-from sentiment.registry import add_model_options, add_speaker_options, model_options, speaker_options
+from sentiment.registry import (Parser, add_model_options, add_speaker_options, model_options, non_negative_float,
+                                positive_float, positive_int, speaker_options)
 from sentiment.speakers.naming import parse_enrolment, parse_names
 
 
@@ -31,9 +32,9 @@ def _main(argv: list[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=program_name(), description="Transcribe English speech and "
-                                "tell whether it is Negative, Neutral or Positive.")
-    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    p = Parser(prog=program_name(), description="Transcribe English speech and "
+               "tell whether it is Negative, Neutral or Positive.")
+    sub = p.add_subparsers(required=True, metavar="COMMAND", parser_class=Parser)
     pred = sub.add_parser("predict", help="transcribe and classify audio files", description=(
         "Transcribe and classify audio. Each INPUT is an audio file, a folder of audio files, a CSV/TSV "
         "manifest with an 'audio' column (paths relative to the manifest), or with --engine ray a URI that "
@@ -57,11 +58,11 @@ def _parser() -> argparse.ArgumentParser:
                      "(default); ray: a pool of Ray actors, here or on a cluster (pip install -r requirements-ray.txt)")
     ray.add_argument("--address", help="Ray cluster to join (ray://host:10001, auto, or RAY_ADDRESS); "
                      "default: start Ray here with this machine's cores")
-    ray.add_argument("--workers", type=int, help="Ray actors, each loading the models once; default one per "
+    ray.add_argument("--workers", type=positive_int, help="Ray actors, each loading the models once; default one per "
                      "core, the cores shared out as threads (actors x threads = cores)")
-    ray.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each actor asks Ray for")
-    pred.add_argument("--batch-size", type=int, default=8, help="clips transcribed together (default 8)")
-    pred.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+    ray.add_argument("--gpus-per-worker", type=non_negative_float, default=0.0, help="GPUs each actor asks Ray for")
+    pred.add_argument("--batch-size", type=positive_int, default=8, help="clips transcribed together (default 8)")
+    pred.add_argument("--max-seconds", type=positive_float, default=DEFAULT_MAX_SECONDS,
                       help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
     add_naming_options(add_speaker_options(pred))
     pred.set_defaults(run=_predict)
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "their measured figures."))
     rep.add_argument("inputs", nargs=1, metavar="INPUT")
     rep.add_argument("-o", "--output", type=Path, help="the page (default: INPUT's name with .html, here)")
-    rep.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+    rep.add_argument("--max-seconds", type=positive_float, default=DEFAULT_MAX_SECONDS,
                      help=f"refuse recordings longer than this (default {DEFAULT_MAX_SECONDS:.0f})")
     add_naming_options(add_speaker_options(rep))
     rep.set_defaults(run=_report, json=False, words=True, engine="local", batch_size=1)
@@ -121,6 +122,11 @@ def _predict(args) -> int:
 
     from sentiment import exports
 
+    if args.engine != "ray":
+        ray_only = [o for o, v in (("--address", args.address), ("--workers", args.workers),
+                                   ("--gpus-per-worker", args.gpus_per_worker)) if v]
+        if ray_only:
+            raise ValueError(f"{ray_only[0]} is for --engine ray; this run is local (add --engine ray)")
     folder = Path(args.output) if args.output and is_folder(args.output) else None  # "out/": Path drops the /
     args.output = Path(args.output) if args.output else None
     if args.output and not folder:

@@ -82,6 +82,8 @@ def run_command(main, argv: list[str] | None = None) -> int:
     try:
         status = main(argv)
         return status if isinstance(status, int) else 0
+    except SystemExit as done:  # argparse: --help (0), a bad option's value (2, its line already printed)
+        return done.code if isinstance(done.code, int) else 2
     except EXPECTED as err:
         if "-v" in argv or "--verbose" in argv:
             traceback.print_exc()

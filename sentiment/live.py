@@ -20,6 +20,7 @@ import numpy as np
 
 from sentiment.audio import SAMPLE_RATE, resample, to_mono
 from sentiment.pipeline import Segment, SentimentPipeline, overall
+from sentiment.registry import SEGMENT_SECONDS
 from sentiment.segments import Span
 from sentiment.speakers.online import SpeakerTracker
 from sentiment.summary import Speaker, Summary, per_speaker, summarize
@@ -28,10 +29,10 @@ from sentiment.summary import Speaker, Summary, per_speaker, summarize
 @dataclass
 class LiveSession:
     pause: float = 0.6  # seconds of silence that close an utterance
-    max_utterance: float = 15.0  # longer speech is cut by the VAD at its last short pause
+    max_utterance: float = SEGMENT_SECONDS  # longer speech is cut by the VAD at its last short pause
     pad: float = 0.2  # seconds of audio kept around each utterance
     # Whisper's beam for an utterance: greedy, for the time from the end of speech to its label (beam 5, the
-    # file path's, took the median to 1.86 s with Whisper base: python bench/live.py)
+    # file path's, took the median to 1.86 s with Whisper base: python -m bench live)
     beam_size: int = 1
     pending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # audio not yet closed
     offset: float = 0.0  # where ``pending`` starts, in seconds from the start of the stream

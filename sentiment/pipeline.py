@@ -20,7 +20,7 @@ from sentiment.text.encoder import TextEncoder
 from sentiment.errors import ModelError, NoSpeechError, SentimentError, message
 from sentiment.text.head import SentimentHead, load_head
 from sentiment.labels import LABELS, label_of
-from sentiment.registry import SPEAKERS
+from sentiment.registry import SEGMENT_SECONDS, SPEAKERS
 from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment, labelled
 from sentiment.segments import Span, split_transcript
@@ -49,7 +49,8 @@ class Forwarded:
 
 class SentimentPipeline:
     def __init__(self, transcriber: Transcriber, encoder: TextEncoder, head: SentimentHead,
-                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS, segment_seconds: float = 15.0,
+                 stack: str = "custom", max_seconds: float = DEFAULT_MAX_SECONDS,
+                 segment_seconds: float = SEGMENT_SECONDS,
                  diarizer: Diarizer | None = None, num_speakers: int | None = None, words: bool = True):
         """``diarizer``: who speaks when, for recordings longer than ``segment_seconds`` (None: not asked);
         ``num_speakers``: how many there are, when known (else the diarizer counts them); ``words``: each
@@ -58,7 +59,7 @@ class SentimentPipeline:
         if (encoder.pooling, encoder.layers) != (head.info.pooling, tuple(head.info.layers)):
             raise ModelError(f"The head expects {head.info.pooling} pooling of layers {head.info.layers}; "
                              f"the encoder gives {encoder.pooling} pooling of layers {encoder.layers}")
-        digest = lambda a: a.digest if a is not None else None  # noqa: E731
+        digest = lambda a: a.digest if a is not None else None
         if digest(head.adapter) != digest(getattr(encoder, "adapter", None)):
             raise ModelError("The head was trained with a fine-tuned encoder: load the encoder with its adapters "
                              "(TextEncoder(..., adapter=head.adapter)), as load_pipeline does")
@@ -142,7 +143,8 @@ class SentimentPipeline:
 
     def spans(self, transcript: Transcript, duration: float, turns: Sequence[Turn] = ()) -> list[Span]:
         """What gets labelled: a long recording's sentences (one speaker's each), else the whole transcript."""
-        spans = split_transcript(transcript, turns) if duration > self.segment_seconds else []
+        long = duration > self.segment_seconds
+        spans = split_transcript(transcript, turns, max_seconds=self.segment_seconds) if long else []
         if len(spans) > 1:
             return spans
         words = tuple(transcript.words) if " ".join(w.text for w in transcript.words) == transcript.text else ()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sentiment.registry import SEGMENT_SECONDS
 from sentiment.transcribers.transcript import Transcript, Word
 
 
@@ -27,7 +28,7 @@ class Span:
 
 
 def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float = 0.8,
-                     max_seconds: float = 15.0) -> list[Span]:
+                     max_seconds: float = SEGMENT_SECONDS) -> list[Span]:
     """Sentences of one speaker each from the timed words (``turns``: the diarizer's, may be empty);
     without words, the transcriber's phrases joined into sentences. Punctuated text (Whisper's) is also cut
     at pauses of ``SENTENCE_PAUSE``: Whisper leaves out about a quarter of the full stops between sentences
@@ -39,7 +40,7 @@ def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float 
     return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
 
 
-def join_sentences(spans: list[Span], max_seconds: float = 15.0) -> list[Span]:
+def join_sentences(spans: list[Span], max_seconds: float = SEGMENT_SECONDS) -> list[Span]:
     """Whisper's timed segments often end mid-sentence ("... might be prudently in" | "his power to do for
     them."), and half a sentence can carry the opposite sentiment: a segment that does not end a sentence
     is joined with the next, as long as the whole stays within ``max_seconds``."""
@@ -67,7 +68,7 @@ def ends_sentence(word: str) -> bool:
 
 
 def split_words(words: Sequence[Word], speakers: Sequence[str | None] = (), pause: float | None = 0.8,
-                max_seconds: float = 15.0) -> list[Span]:
+                max_seconds: float = SEGMENT_SECONDS) -> list[Span]:
     """Consecutive words, cut after a sentence end, where the speaker changes, where the silence between two
     words reaches ``pause`` seconds (None: never) or where a word would make the span longer than
     ``max_seconds``."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from sentiment.runtime import bundled
 from sentiment.runtime.plan import Runtime, plan
 from sentiment.errors import ModelError
-from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS
+from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS, per_model
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"  # package data: the trained heads ship with the package
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"  # three short clips of our own (flite)
@@ -68,8 +68,10 @@ def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, a
     asr_model = opt["asr_model"] or (base["asr_model"] if transcriber == base["transcriber"] else None)
     encoder_name = bundled.ALIASES.get(opt["encoder"] or base["encoder"], opt["encoder"] or base["encoder"])
     # Runtimes first: a combination that means nothing fails here, before any weights are read.
-    where = dict(device=opt["device"], backend=opt["backend"], precision=opt["precision"])
-    runtimes = plan(transcriber, asr_model or "", **where), plan("encoder", encoder_name, **where)
+    where = dict(device=opt["device"], backend=opt["backend"])
+    precision = per_model(opt["precision"])
+    runtimes = (plan(transcriber, asr_model or "", **where, precision=precision["transcriber"]),
+                plan("encoder", encoder_name, **where, precision=precision["encoder"]))
     encoder_path, encoder_name = bundled.encoder(encoder_name) or (encoder_name, encoder_name)
     return StackConfig(stack=name, transcriber=transcriber, asr_model=asr_model, encoder=encoder_path,
                        encoder_name=encoder_name, head=head_path, transcriber_runtime=runtimes[0],

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.testing import make_full_size, make_tiny_bert, make_tiny_ctc, with_noise  # noqa: F401
-from training.shared import SHARED  # noqa: F401
+from testkit.audio import with_noise  # noqa: F401
+from testkit.models import make_full_size, make_tiny_bert, make_tiny_ctc  # noqa: F401
+from testkit import SHARED  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

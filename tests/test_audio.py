@@ -95,7 +95,8 @@ def test_without_ffmpeg_the_error_names_the_supported_formats(tmp_path, monkeypa
         load_audio(path)
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed (apt-get install ffmpeg, or make test as root)")
+@pytest.mark.skipif(shutil.which("ffmpeg") is None,
+                    reason="ffmpeg is not installed (apt-get install ffmpeg, or make test as root)")
 def test_other_formats_go_through_ffmpeg(tmp_path):
     src = tmp_path / "a.wav"
     sf.write(src, sine(2.0, 48000, channels=2), 48000)

@@ -106,7 +106,8 @@ def test_the_same_bad_input_reads_the_same_everywhere(ray_local, folder, single_
     good = next(folder / Path(p).name for p, r in single_process.items() if "error" not in r)
     shutil.copy(good, tmp_path / good.name)
     data, speech = tmp_path / "text.csv", tmp_path / "speech.csv"
-    data.write_text("text,label,split\n" + "".join(f"{t} {i},{lab},{s}\n" for i in range(2) for s in ("train", "dev", "test")
+    data.write_text("text,label,split\n" + "".join(f"{t} {i},{lab},{s}\n" for i in range(2) for s in ("train", "dev",
+                                                                                                      "test")
                     for t, lab in (("what a lovely day", "Positive"), ("this is awful", "Negative"),
                                    ("the bus leaves at noon", "Neutral"))))
     speech.write_text(f"audio,text,label\ncorrupt.wav,this is awful,Negative\n{good.name},a reading,Neutral\n")

@@ -25,7 +25,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
-UTTERANCE_LINE = re.compile(r"^[\d.\s-]+s\s+(?:S\d+\s+)?(Negative|Neutral|Positive)\s+\([\d.]+\)\s*")  # "0.5- 2.0 s S1 Positive (0.80) "
+# "0.5- 2.0 s S1 Positive (0.80) "
+UTTERANCE_LINE = re.compile(r"^[\d.\s-]+s\s+(?:S\d+\s+)?(Negative|Neutral|Positive)\s+\([\d.]+\)\s*")
 
 
 NAMES = ("0870", "0890", "0920")  # three LibriVox sentences from ../shared/data/speech/real
@@ -146,7 +147,8 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, mo
     received, read_chunk = [], ui.live.read_chunk
     monkeypatch.setattr(ui.live, "read_chunk", lambda path: received.append(path) or read_chunk(path))
     browser, page = browser_page(playwright, server, "--use-fake-ui-for-media-stream",
-                                 "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop")
+                                 "--use-fake-device-for-media-stream",
+                                 f"--use-file-for-fake-audio-capture={wav}%noloop")
     try:
         page.get_by_role("tab", name="Live").click()
         page.locator("#live-mic .record-button").click()
@@ -157,7 +159,8 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, mo
         # a slower machine where Whisper heard that word differently.
         seconds = sf.info(wav).duration
         page.wait_for_function("(m => m && parseFloat(m[1]) >= %.1f)(document.querySelector('#live-status')"
-                               ".innerText.match(/([\\d.]+) s heard/))" % (seconds - 1.0), timeout=int(seconds + 90) * 1000)
+                               ".innerText.match(/([\\d.]+) s heard/))" % (seconds - 1.0),
+                               timeout=int(seconds + 90) * 1000)
         page.locator("#live-mic .stop-button").click()
         page.wait_for_function("document.querySelector('#live-status').innerText.includes('Stopped')",
                                timeout=30_000)
@@ -167,7 +170,8 @@ def test_live_microphone_transcribes_and_labels(server, playwright, tmp_path, mo
         # Here Chromium captures in real time on the same 2 cores as the server, and on a loaded machine
         # stretches of the stream were lost before the app saw them (docs/testing.md), so the words are
         # checked loosely: over half of the read text's words are on the page.
-        heard = set(normalize_text(" ".join(UTTERANCE_LINE.sub("", line.strip()) for line in shown.splitlines())).split())
+        heard = set(normalize_text(" ".join(UTTERANCE_LINE.sub("",
+                                                               line.strip()) for line in shown.splitlines())).split())
         said = set(normalize_text(" ".join(TEXTS)).split())
         assert len(heard & said) >= 0.5 * len(said), shown
         assert sum(shown.count(label) for label in LABELS) >= 2, shown  # utterances, each labelled

@@ -163,7 +163,8 @@ def test_one_recording_as_subtitles_and_turns_and_the_outputs_it_refuses(models,
     for args, message in (([str(clips / "c0.wav"), str(clips / "c1.wav"), "-o", str(tmp_path / "x.vtt")],
                            "writes one recording's vtt: give one input, not 2"),
                           ([str(clips / "c0.wav"), "-o", str(tmp_path / "x.docx")],
-                           "Output x.docx: use a .csv, .jsonl, .parquet file for results, .json, .srt, .vtt, .rttm, .html for one recording")):
+                           "Output x.docx: use a .csv, .jsonl, .parquet file for results, .json, .srt, .vtt, .rttm, "
+                           ".html for one recording")):
         assert main(["predict", *args]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and not (tmp_path / "x.vtt").exists()

@@ -58,7 +58,8 @@ def test_adapters_are_trained_and_stored_small_with_what_they_need(tuned, tiny_b
     loaded = load_head(path)
     assert loaded.info.adapter == {"method": "lora", "base": str(tiny_bert), "rank": 8, "alpha": 16,
                                    "base_sha256": weights_sha256(str(tiny_bert), str(tiny_bert)),
-                                   "target_modules": ["query", "key", "value"], "library": loaded.info.adapter["library"]}
+                                   "target_modules": ["query", "key",
+                                                      "value"], "library": loaded.info.adapter["library"]}
     assert loaded.adapter.digest == head.adapter.digest
 
 
@@ -150,14 +151,15 @@ def test_the_fine_tuned_transfer_recipe_sees_only_the_other_sources():
     examples, seen = [], []
     for source in ("news", "reviews", "tweets"):
         for i in range(30):
-            examples.append(data.Example(f"{source}{i}", source, data.LABELS[i % 3], ("train", "dev", "test")[i // 3 % 3],
+            examples.append(data.Example(f"{source}{i}", source, data.LABELS[i % 3], ("train", "dev",
+                                                                                      "test")[i // 3 % 3],
                                          source=source))
     x = torch.nn.functional.one_hot(torch.tensor([i % 3 for i in range(90)]), 8).float() * 3
 
     def tune(head, train, dev):
         seen.append(({e.source for e in train}, {e.source for e in dev}))
         # the tuned encoder: features of the rows given, whichever they are
-        encode = lambda rows: torch.stack([x[examples.index(e)] for e in rows])  # noqa: E731
+        encode = lambda rows: torch.stack([x[examples.index(e)] for e in rows])
         return head, encode
 
     result = leave_one_out(examples, x, HeadInfo(encoder="enc", hidden_size=8),

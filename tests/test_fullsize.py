@@ -2,18 +2,15 @@
 configs and tokenizer files in ../shared/models and loaded through the same code path as Hub models."""
 
 import pytest
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import torch
-from conftest import ROOT, tone
+from conftest import tone
 
 from sentiment.text.encoder import TextEncoder
 from sentiment.text.normalize import normalize_text
 from sentiment.transcribers.ctc import CTCTranscriber
+from testkit.memory import in_child, peak_rss_mb
 
 pytestmark = pytest.mark.slow  # the full-size architectures
 
@@ -26,7 +23,7 @@ def test_wav2vec2_base_loads_from_a_saved_folder(full_ctc):
     assert len(ctc.tokenizer) == 32
     vocab = ctc.tokenizer.get_vocab()
     ids = np.array([0, vocab["H"], vocab["I"], 0, vocab["|"], vocab["T"], vocab["O"], vocab["O"], 0, vocab["O"]])
-    assert ctc._decode(ids).text == "hi too"
+    assert ctc.decode(ids).text == "hi too"
     [transcript] = ctc.transcribe([tone(2.0)])
     assert isinstance(transcript.text, str)
 
@@ -40,7 +37,7 @@ def test_onnx_runtime_gives_the_eager_frames_and_features(full_ctc, full_bert):
     wave = np.concatenate([load_audio(p) for p in sorted(shared_path("data", "speech", "real").glob("*.wav"))[:3]])
     fast, eager = CTCTranscriber(str(full_ctc)), CTCTranscriber(str(full_ctc), backend="torch")
     assert fast.runtime.backend == "onnx"
-    np.testing.assert_array_equal(fast.frame_ids([wave], fast._logits)[0], eager.frame_ids([wave], eager._logits)[0])
+    np.testing.assert_array_equal(fast.frame_ids([wave], fast.logits)[0], eager.frame_ids([wave], eager.logits)[0])
     texts = ["i did not enjoy that at all", "what a lovely morning"]
     torch.testing.assert_close(TextEncoder(str(full_bert)).encode(texts),
                                TextEncoder(str(full_bert), backend="torch").encode(texts), atol=1e-4, rtol=1e-4)
@@ -56,15 +53,25 @@ def test_bert_base_tokenises_real_text_with_its_real_vocabulary(full_bert):
     torch.testing.assert_close(features[1:2], one, atol=1e-4, rtol=1e-4)  # batching does not change a text
 
 
+def transcribe_minutes(model: str) -> dict:
+    """In a fresh process: transcribe 2 and then 6 minutes, with the peak RSS after each."""
+    transcriber = CTCTranscriber(model)
+    rng = np.random.default_rng(0)
+    report = {}
+    for minutes in (2, 6):
+        wave = (0.1 * rng.standard_normal(minutes * 60 * 16000)).astype(np.float32)
+        ids = transcriber.frame_ids([wave])[0]
+        report[str(minutes)] = {"peak_mb": peak_rss_mb(), "frames": len(ids),
+                                "expected_frames": transcriber.num_frames(wave.size)}
+        del wave, ids
+    return report
+
+
 def test_long_recordings_transcribe_in_flat_memory(full_ctc):
     """Peak RSS after 6 minutes is within 150 MB of the peak after 2 minutes (the 6-minute wave itself is
-    23 MB); without chunking, attention over 18,000 frames would need over 10 GB. (bench/long_memory.py
+    23 MB); without chunking, attention over 18,000 frames would need over 10 GB. (bench/speed/long_memory.py
     measures 10 and 60 minutes.)"""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, str(ROOT / "tests" / "memory_probe.py"), str(full_ctc)],
-                         capture_output=True, text=True, env=env, timeout=900)
-    assert out.returncode == 0, out.stderr[-2000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report, _ = in_child(transcribe_minutes, str(full_ctc))
     for r in report.values():
         assert r["frames"] == r["expected_frames"]
     assert report["6"]["peak_mb"] - report["2"]["peak_mb"] < 150, report

@@ -16,7 +16,7 @@ def test_bf16_frames_agree_with_fp32_on_real_speech(full_ctc):
     clips = [load_audio(p) for p in sorted(folder.glob("*.wav"))]
     fp32 = CTCTranscriber(str(full_ctc), device="cuda")
     bf16 = CTCTranscriber(str(full_ctc), device="cuda", precision="bf16")
-    a, b = (np.concatenate(t.frame_ids(clips, t._logits)) for t in (fp32, bf16))
+    a, b = (np.concatenate(t.frame_ids(clips, t.logits)) for t in (fp32, bf16))
     print(f"bf16 vs fp32: {(a == b).mean():.2%} of {a.size} frames agree")
     assert (a == b).mean() >= 0.98
 

@@ -75,7 +75,8 @@ def test_console_command_predicts_from_outside_the_checkout(installed):
                          cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    assert row["label"] == "Positive" and {"love", "phone", "battery"} <= set(re.findall(r"[a-z]+", row["transcript"].lower()))
+    assert row["label"] == "Positive" and {"love", "phone", "battery"} <= set(re.findall(r"[a-z]+",
+                                                                                         row["transcript"].lower()))
     assert "Loading weights" not in out.stderr  # library progress bars only with -v
     usage = subprocess.run([str(bin_dir / "sentiment"), "--help"], cwd=tmp, env=env, capture_output=True, text=True)
     assert usage.stdout.startswith("usage: sentiment ")  # as it was called, not "python -m sentiment"

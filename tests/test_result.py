@@ -15,7 +15,8 @@ CONFIDENCES = {"Negative": 0.7, "Neutral": 0.2, "Positive": 0.1}
 
 def prediction() -> Prediction:
     segments = [Segment(0.0, 2.5, "i did not like it", "Negative", CONFIDENCES, "S1"),
-                Segment(2.5, 4.0, "the bus was late", "Neutral", {"Negative": 0.2, "Neutral": 0.7, "Positive": 0.1}, "S2")]
+                Segment(2.5, 4.0, "the bus was late", "Neutral", {"Negative": 0.2, "Neutral": 0.7, "Positive": 0.1},
+                        "S2")]
     return Prediction("i did not like it the bus was late", "Negative", CONFIDENCES, segments, summarize(segments),
                       per_speaker(segments, 4.0), 4.0, {"stack": "offline", "encoder_runtime": "onnx fp32 on cpu"},
                       {"transcribe": 0.5}, "en", ["This sounds like French"])
@@ -24,7 +25,8 @@ def prediction() -> Prediction:
 def test_the_api_dict_is_the_schema():
     d = prediction().to_dict()
     assert tuple(d) == FIELDS and json.loads(json.dumps(d)) == d  # JSON-ready, nothing else
-    assert [s["speaker"] for s in d["segments"]] == ["S1", "S2"] and d["speakers"][1]["summary"]["counts"]["Neutral"] == 1
+    assert [s["speaker"] for s in d["segments"]] == ["S1",
+                                                     "S2"] and d["speakers"][1]["summary"]["counts"]["Neutral"] == 1
     assert ("path", *FIELDS, "error") == ROW_FIELDS
 
 

@@ -12,6 +12,12 @@ from sentiment.stacks import resolve_stack
 from sentiment.text.encoder import TextEncoder
 from sentiment.transcribers import load_transcriber
 
+
+@pytest.fixture
+def one_gpu(monkeypatch):
+    """Planning is pure: a runtime for cuda is planned as on a machine with one GPU (none is used)."""
+    monkeypatch.setattr("sentiment.runtime.plan.gpu_count", lambda: 1)
+
 COMBINATIONS = list(itertools.product(STACKS[1:], TRANSCRIBERS, PRECISIONS, BACKENDS))
 
 
@@ -43,7 +49,8 @@ def test_cpu_combination_builds_with_its_runtime_or_fails_at_once(stack, transcr
                                                           if transcriber == "wav2vec2" else {}))
     assert asr.runtime == tr
     if transcriber == "whisper":
-        assert tr.backend == "ctranslate2" and asr.model.model.compute_type.startswith(tr.compute_type)  # int8: int8_float32
+        # int8 is int8_float32 to CTranslate2
+        assert tr.backend == "ctranslate2" and asr.model.model.compute_type.startswith(tr.compute_type)
     else:
         assert (asr.model is None) == (tr.backend == "onnx")
         if asr.model is not None:
@@ -58,7 +65,7 @@ def test_cpu_combination_builds_with_its_runtime_or_fails_at_once(stack, transcr
 
 
 @pytest.mark.parametrize("stack,transcriber,precision,backend", COMBINATIONS)
-def test_cuda_rows_map_to_gpu_runtimes(stack, transcriber, precision, backend, monkeypatch):
+def test_cuda_rows_map_to_gpu_runtimes(stack, transcriber, precision, backend, monkeypatch, one_gpu):
     monkeypatch.setattr("sentiment.runtime.plan.has_bf16", lambda: True)
     monkeypatch.setattr("sentiment.runtime.bundled.encoder", lambda name: None)
     config = resolved(stack, transcriber, precision, backend, device="cuda")
@@ -83,3 +90,15 @@ def test_int8_changes_whisper_and_is_refused_for_mpnet():
         resolve_stack("offline", precision="int8", device="cpu")
     assert plan("encoder", "google-bert/bert-base-uncased", device="cpu", precision="int8").backend == "onnx"
 
+
+
+def test_a_gpu_asked_for_must_be_there(monkeypatch):
+    from sentiment.runtime import plan as planning
+    monkeypatch.setattr(planning, "gpu_count", lambda: 0)
+    assert planning.pick_device("auto") == "cpu"
+    with pytest.raises(ValueError, match=r"^--device cuda: no CUDA GPU is visible here"):
+        planning.plan("encoder", device="cuda")
+    monkeypatch.setattr(planning, "gpu_count", lambda: 1)
+    assert planning.pick_device("auto") == "cuda" and planning.pick_device("cuda:0") == "cuda:0"
+    with pytest.raises(ValueError, match=r"^--device cuda:1: this machine has 1 GPU\(s\), cuda:0 to cuda:0"):
+        planning.plan("whisper", device="cuda:1")

@@ -131,7 +131,7 @@ def test_generated_conversations_are_diarized(diarizer, seed, speakers):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         der = DiarizationErrorRate(collar=0.25)(ref, hyp)
-    assert len(hyp.labels()) == speakers and der <= 0.15, der  # bench/speakers.py: about 0.03 on 20
+    assert len(hyp.labels()) == speakers and der <= 0.15, der  # bench/quality/speakers.py: about 0.03 on 20
     assert [t.speaker for t in found][0] == "S1"
     assert len({t.speaker for t in diarizer(wave, num_speakers=speakers)}) == speakers
     # Told one more than there are: the clustering makes it (test above), but a voice that is nowhere the
@@ -156,6 +156,7 @@ def clear_sentences(pipe) -> set[str]:
     with confidence over 0.6: the test below is about whose sentences they are, not about the text model
     (its own figures are in the Evaluation tab)."""
     from scripts.make_conversations import sentences_of
+    shared_path("data", "speech", "tts", "manifest.csv")  # the voices' sentences
     rows = [(text, label) for voice in ("slt", "rms") for _, text, label in sentences_of(voice)]
     probs = pipe.classify([text for text, _ in rows])
     return {text for (text, label), p in zip(rows, probs) if float(p[LABELS.index(label)]) > 0.6}

@@ -22,7 +22,8 @@ from training.train import TrainConfig, class_weights, train_head
 from training.metrics import read_metrics
 
 SLUE_COLUMNS = ["id", "normalized_text", "speaker_id", "split", "sentiment", "start_second", "end_second"]
-WORDS = {"Negative": "i hate this it was bad awful", "Neutral": "it is a movie the day", "Positive": "i love it great good"}
+WORDS = {"Negative": "i hate this it was bad awful", "Neutral": "it is a movie the day",
+         "Positive": "i love it great good"}
 
 
 def make_slue(folder: Path, per_label: dict[str, int], extra=("<mixed>", "Disagreement")) -> Path:
@@ -38,7 +39,8 @@ def make_slue(folder: Path, per_label: dict[str, int], extra=("<mixed>", "Disagr
                 words = WORDS.get(label, "so so").split()
                 text = " ".join(rng.choice(words, size=4))
                 seconds = 1.0 + 0.25 * i
-                sf.write(raw / f"{uid}.flac", np.concatenate([np.zeros(SR // 2, np.float32), tone(seconds, seed=i)]), SR)
+                sf.write(raw / f"{uid}.flac", np.concatenate([np.zeros(SR // 2, np.float32), tone(seconds, seed=i)]),
+                         SR)
                 rows.append([uid, text, "spk1", slue_split, label, "0.5", str(0.5 + seconds)])
         with open(folder / f"slue-voxceleb_{slue_split}.tsv", "w", newline="") as f:
             w = csv.writer(f, delimiter="\t")

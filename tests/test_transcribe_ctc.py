@@ -23,7 +23,7 @@ def test_frame_count_matches_the_model_for_any_length(ctc, tiny_ctc):
     model = CTCTranscriber(str(tiny_ctc), backend="torch").model
     assert [ctc.num_frames(n) for n in lengths] == model._get_feat_extract_output_lengths(
         torch.tensor(lengths)).tolist()
-    ids = ctc.frame_ids([tone(n / 16000) for n in lengths], ctc._logits)
+    ids = ctc.frame_ids([tone(n / 16000) for n in lengths], ctc.logits)
     assert [len(i) for i in ids] == [ctc.num_frames(n) for n in lengths]
 
 
@@ -67,15 +67,15 @@ def test_chunked_equals_unchunked_on_short_input(tiny_ctc):
     short = tone(1.7, 240)
     chunked = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4)
     whole = CTCTranscriber(str(tiny_ctc), chunk_seconds=60.0, stride_seconds=1.0)
-    np.testing.assert_array_equal(chunked.frame_ids([short], chunked._logits)[0],
-                                  whole.frame_ids([short], whole._logits)[0])
+    np.testing.assert_array_equal(chunked.frame_ids([short], chunked.logits)[0],
+                                  whole.frame_ids([short], whole.logits)[0])
 
 
 def test_batching_equals_one_by_one_with_attention_mask(tiny_ctc_layer):
     ctc = CTCTranscriber(str(tiny_ctc_layer), chunk_seconds=2.0, stride_seconds=0.4, batch_size=4)
     assert ctc.use_mask
     w = waves()
-    for one, batched in zip([ctc.frame_ids([x], ctc._logits)[0] for x in w], ctc.frame_ids(w, ctc._logits)):
+    for one, batched in zip([ctc.frame_ids([x], ctc.logits)[0] for x in w], ctc.frame_ids(w, ctc.logits)):
         np.testing.assert_array_equal(one, batched)
 
 
@@ -84,11 +84,11 @@ def test_group_norm_model_gets_zero_padding_and_no_mask(ctc):
     unpadded longest clip is exact and the padded ones stay close even with random weights."""
     assert not ctc.use_mask
     seen = []
-    ctc.frame_ids(waves(), lambda x, mask: seen.append(mask) or ctc._logits(x, mask))
+    ctc.frame_ids(waves(), lambda x, mask: seen.append(mask) or ctc.logits(x, mask))
     assert seen and all(m is None for m in seen)
     w = waves()
-    one = [ctc.frame_ids([x], ctc._logits)[0] for x in w]
-    batched = ctc.frame_ids(w, ctc._logits)
+    one = [ctc.frame_ids([x], ctc.logits)[0] for x in w]
+    batched = ctc.frame_ids(w, ctc.logits)
     np.testing.assert_array_equal(one[2], batched[2])
     assert all((a == b).mean() > 0.75 for a, b in zip(one, batched))
 
@@ -102,7 +102,7 @@ def test_on_a_cpu_only_equal_windows_batch_so_results_equal_one_by_one(tiny_ctc)
     assert all(sum(win.end - win.start for win in b) <= ctc.chunk for b in batches)  # at most one window's worth
     same = [tone(0.5, f, seed=i) for i, f in enumerate((200, 300, 400, 500))]
     assert [len(b) for b in ctc._batches([ctc.plan(i, len(x))[0] for i, x in enumerate(same)])] == [3, 1]
-    for one, batched in zip([ctc.frame_ids([x], ctc._logits)[0] for x in w], ctc.frame_ids(w, ctc._logits)):
+    for one, batched in zip([ctc.frame_ids([x], ctc.logits)[0] for x in w], ctc.frame_ids(w, ctc.logits)):
         np.testing.assert_array_equal(one, batched)
 
 
@@ -118,7 +118,7 @@ def test_word_timings_come_from_ctc_frames(ctc):
     vocab = ctc.tokenizer.get_vocab()
     ids = [0] * 10 + [vocab[c] for c in "HE"] + [vocab["L"], 0, vocab["L"], vocab["O"]] + [vocab["|"]] * 3 \
         + [0] * 20 + [vocab[c] for c in "BAD"] + [0] * 5
-    transcript = ctc._decode(np.array(ids))
+    transcript = ctc.decode(np.array(ids))
     assert transcript.text == "hello bad"
     hello, bad = transcript.words
     assert (hello.start, hello.end) == (0.2, 0.32)  # frames 10..15, 20 ms each
@@ -161,7 +161,7 @@ def test_half_precisions_reach_the_model_and_agree_with_fp32(tiny_ctc, precision
     w = waves()
     inputs, _ = half._batch(w, [half.plan(0, len(w[0]))[0]])
     assert inputs.dtype == dtype
-    agree = [(a == b).mean() for a, b in zip(fp32.frame_ids(w, fp32._logits), half.frame_ids(w, half._logits))]
+    agree = [(a == b).mean() for a, b in zip(fp32.frame_ids(w, fp32.logits), half.frame_ids(w, half.logits))]
     assert min(agree) > 0.8, agree
 
 
@@ -177,4 +177,4 @@ def test_vectorised_decode_equals_the_tokenizers_word_offsets(tiny_ctc):
         out = t.tokenizer.decode(silent.tolist(), output_word_offsets=True).word_offsets
         expected = [Word(o["word"].lower(), round(o["start_offset"] * seconds, 3), round(o["end_offset"] * seconds, 3))
                     for o in out]
-        assert t._decode(ids).words == expected
+        assert t.decode(ids).words == expected

@@ -31,7 +31,7 @@ def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
     from scipy.optimize import minimize_scalar
 
     logits, y = logits.double(), y.long()
-    nll = lambda log_t: F.cross_entropy(logits / math.exp(log_t), y).item()  # noqa: E731
+    nll = lambda log_t: F.cross_entropy(logits / math.exp(log_t), y).item()
     best = minimize_scalar(nll, bounds=(math.log(0.05), math.log(20.0)), method="bounded",
                            options={"xatol": 1e-5})
     return round(math.exp(best.x), 4)
@@ -80,7 +80,7 @@ def main(argv=None) -> dict:
     from .features import features
     from .metrics import read_metrics
     from .plots import plot_reliability
-    from .shared import ROOT
+    from .paths import ROOT
 
     p = argparse.ArgumentParser(prog="python -m training.calibrate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sentiment.labels import LABELS
 
-from .shared import ROOT, SHARED
+from .paths import ROOT, SHARED
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,8 @@ def evaluate_pipeline(pipe: SentimentPipeline, examples: list[Example], batch_si
                       ray_options=None, workers: int | None = None) -> tuple[dict, list[dict]]:
     """Audio → transcript → label for each example; scores over the clips that produced a prediction
     (failures are counted and listed), and WER of the transcripts against the reference text. With
-    ``ray_options`` (a resolved ``StackConfig``, or ``load_pipeline``'s options) the clips run on Ray Data actors instead of ``pipe``."""
+    ``ray_options`` (a resolved ``StackConfig``, or ``load_pipeline``'s options) the clips run on Ray Data actors
+    instead of ``pipe``."""
     predicted = _on_ray(examples, ray_options, batch_size, workers) if ray_options is not None else []
     for b in ([] if ray_options is not None else
               tqdm(range(0, len(examples), batch_size), desc="pipeline evaluation", unit="batch")):
@@ -100,5 +101,5 @@ def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> flo
     from transformers.models.whisper.english_normalizer import EnglishNumberNormalizer
 
     numbers = EnglishNumberNormalizer()
-    norm = lambda s: numbers(normalize_text(s))  # noqa: E731
+    norm = lambda s: numbers(normalize_text(s))
     return float(jiwer.wer([norm(r) or "<empty>" for r in references], [norm(h) for h in hypotheses]))

@@ -5,7 +5,7 @@ One readable loop: class-weighted cross-entropy, AdamW (adapters and head at the
 warm-up then linear decay, batches of similar length (less padding) in random order, dev macro-F1 after each
 epoch and the best epoch's weights kept. The adapters go into the head's checkpoint (``SentimentHead.adapter``),
 so that the product merges them into the bundled base weights when it loads (``sentiment/text/adapter.py``).
-Figures: docs/training.md (the first probe, since removed: bench/results/finetune-probe-2026-12-02.txt).
+Figures: docs/training.md (the first probe, since removed: bench/results/finetune-probe-2026-12-02.json).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from .train import class_weights
 
 METHODS = ("off", "lora")  # how a recipe treats the encoder: frozen, or LoRA adapters trained with the head
 TARGETS = {"mpnet": ("q", "k", "v", "o"), "bert": ("query", "key", "value")}  # attention projections, by model type
-FEED_FORWARD = ("intermediate.dense", "output.dense")  # both model types' feed-forward layers (and BERT's attention output)
+FEED_FORWARD = ("intermediate.dense",
+                "output.dense")  # both model types' feed-forward layers (and BERT's attention output)
 MODULES = ("attention", "all")  # --finetune-modules: the attention projections, or those and the feed-forward
 
 
@@ -59,7 +60,7 @@ def config_from_args(args) -> FinetuneConfig:
                           lr=args.finetune_lr, modules=args.finetune_modules)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FinetuneConfig:
     rank: int = 8  # 590k parameters on MPNet (2.4 MB), the probe's choice
     alpha: int = 16

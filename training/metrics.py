@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FILE_NAME = "metrics.json"
-PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png", "transfer.png")  # beside it, in the order the app shows them
+PLOTS = ("loss.png", "confusion_text.png", "confusion_pipeline.png", "reliability.png",
+         "transfer.png")  # beside it, in the order the app shows them
 
 
 @dataclass
@@ -59,4 +60,5 @@ def read_metrics(folder: Path) -> Metrics | None:
         return None
     raw = json.loads(path.read_text())
     known = set(Metrics.__dataclass_fields__) - {"extra"}
-    return Metrics(**{k: v for k, v in raw.items() if k in known}, extra={k: v for k, v in raw.items() if k not in known})
+    return Metrics(**{k: v for k, v in raw.items() if k in known}, extra={k: v for k,
+                                                                          v in raw.items() if k not in known})

@@ -27,7 +27,8 @@ def _curves(loss_ax, history: list[dict], title: str) -> None:
     marker = "o" if len(history) < 10 else None
     curve = [c for r in history for c in r.get("curve", [])]  # fine-tuning: the train loss ten times an epoch
     if curve:
-        loss_ax.plot([c["epoch"] for c in curve], [c["train_loss"] for c in curve], label="train loss", color="tab:blue")
+        loss_ax.plot([c["epoch"] for c in curve], [c["train_loss"] for c in curve], label="train loss",
+                     color="tab:blue")
     else:
         loss_ax.plot(epochs, [r["train_loss"] for r in history], label="train loss", color="tab:blue", marker=marker)
     loss_ax.plot(epochs, [r["dev_loss"] for r in history], label="dev loss", color="tab:orange", marker=marker)
@@ -45,7 +46,7 @@ def _curves(loss_ax, history: list[dict], title: str) -> None:
                      xy=(best["epoch"], 0.97), xycoords=("data", "axes fraction"), va="top", fontsize=8,
                      ha="left" if best["epoch"] < epochs[-1] * 0.7 else "right")
     lines = loss_ax.get_lines()[:2] + f1_ax.get_lines()
-    loss_ax.legend(lines, [l.get_label() for l in lines], loc="center right", fontsize=8)
+    loss_ax.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
     loss_ax.set_title(title, fontsize=10)
 
 
@@ -54,7 +55,8 @@ def plot_confusion(confusion: list[list[int]], labels: list[str], path: Path, ti
     counts = np.asarray(confusion)
     rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     fig, axes = plt.subplots(1, 2, figsize=(9, 4), dpi=120)
-    for ax, values, fmt, name in ((axes[0], counts, "d", "counts"), (axes[1], rates, ".2f", "share of each true label")):
+    for ax, values, fmt, name in ((axes[0], counts, "d", "counts"), (axes[1], rates, ".2f",
+                                                                     "share of each true label")):
         ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
         for i in range(len(labels)):
             for j in range(len(labels)):
@@ -92,7 +94,7 @@ def plot_reliability(calibration: dict, path: Path, title: str) -> Path:
         ax.set_xlabel("confidence of the label given")
         ax.set_title(f"{name}\nECE {run['ece']:.3f}", fontsize=9)
         lines = ax.get_lines() + share.get_lines()
-        ax.legend(ax.patches[:1] + lines, ["accuracy in the bin"] + [l.get_label() for l in lines],
+        ax.legend(ax.patches[:1] + lines, ["accuracy in the bin"] + [line.get_label() for line in lines],
                   loc="upper left", fontsize=7)
     axes[0].set_ylabel("accuracy")
     fig.suptitle(title)

@@ -26,7 +26,7 @@ from sentiment.text.head import save_head
 from . import data as datasets
 from .metrics import read_metrics
 from .run import REGENERATED, _display, evaluate_speech
-from .shared import ROOT
+from .paths import ROOT
 
 log = logging.getLogger("training")
 

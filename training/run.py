@@ -41,7 +41,7 @@ from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args, describe, finetune
 from .metrics import Metrics
-from .shared import ROOT
+from .paths import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
 from .train import TrainConfig, best_epoch, soft_targets, train_head
 
@@ -137,8 +137,13 @@ def main(argv=None) -> Metrics:
     config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
     # Features in fp32 on any device (cached; a head must not depend on the card it was trained on): the
     # encoder's runtime, re-planned once, is the one the local and the Ray evaluation both use.
+    asked = config.encoder_runtime
     config = replace(config, encoder_runtime=plan("encoder", config.encoder_name, device=config.device,
                                                   precision="fp32"))
+    if asked.precision != "fp32":
+        log.warning("training runs the encoder in fp32, not %s as --precision asked: its features are cached and "
+                    "a head must not depend on the card it was trained on (--precision still reaches the "
+                    "transcriber: %s)", asked.precision, config.transcriber_runtime)
     train_config = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig()) if hasattr(args, k)})
     layers = tuple(args.layers or STACK_DEFAULTS[args.stack]["layers"])
     args.pooling = args.pooling or STACK_DEFAULTS[args.stack]["pooling"]
@@ -165,11 +170,12 @@ def main(argv=None) -> Metrics:
     if (args.finetune or ("lora" if args.stack in FINETUNED else "off")) == "lora":
         asr = load_asr_text(args, text)
         head, encoder, x, finetuned = _finetune(args, config, encoder, head, text, asr, y, x, train_config.soft_labels)
-    predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()  # noqa: E731
+    predict = lambda s: head.probabilities(x[s]).argmax(1).tolist()
     metrics = Metrics(
         stack=config.stack, data={"source": source, "counts": counts},
         models={"transcriber": config.asr_model or config.transcriber, "encoder": encoder.name,
-                "pooling": args.pooling, "layers": list(layers)},
+                "pooling": args.pooling, "layers": list(layers),
+                "runtimes": {"transcriber": str(config.transcriber_runtime), "encoder": str(config.encoder_runtime)}},
         training={**asdict(train_config), "best_epoch": best_epoch(history)["epoch"],
                   "epochs_run": len(history), "feature_seconds": round(feature_seconds, 1),
                   "train_seconds": round(train_seconds, 1)},
@@ -248,7 +254,8 @@ def _engine(args, config, head) -> dict:
 def _display(path) -> str:
     """Paths under the repository's parent are shown relative to the repository (../shared/...)."""
     try:
-        return os.path.relpath(Path(path).resolve(), ROOT) if Path(path).resolve().is_relative_to(ROOT.parent) else str(path)
+        return os.path.relpath(Path(path).resolve(),
+                               ROOT) if Path(path).resolve().is_relative_to(ROOT.parent) else str(path)
     except (TypeError, ValueError):
         return str(path)
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from sentiment.text.head import HeadInfo, SentimentHead
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     lr: float = 1e-4  # chosen on sentiment3 dev among 1e-3, 3e-4, 1e-4 (README, "The offline head")
     weight_decay: float = 1e-2
@@ -30,7 +30,7 @@ class TrainConfig:
     class_weighted: bool = True
     soft_labels: float = 0.2  # width of the soft targets' ramp on the rating scale (0: one-hot); the frozen
     # head's test +0.013, +0.016, +0.014 over one-hot, seeds 0-2 (dev +0.003, +0.005, +0.002); 0.1 +0.004,
-    # 0.3 +0.009, 0.5 -0.010 (seed 0): bench/results/soft-labels-2026-12-02.txt
+    # 0.3 +0.009, 0.5 -0.010 (seed 0): bench/results/soft-labels-2026-12-02.json
 
 
 # The label rule of sentiment3's ratings (data/README.md): Negative <= -0.5 < Neutral < 0.5 <= Positive.

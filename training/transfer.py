@@ -38,7 +38,7 @@ from .features import features
 from .finetune import METHODS, add_arguments, config_from_args
 from .metrics import read_metrics
 from .plots import plot_transfer
-from .shared import ROOT
+from .paths import ROOT
 from .train import TrainConfig, soft_targets, train_head
 
 log = logging.getLogger("training")
@@ -63,13 +63,14 @@ def leave_one_out(examples: list[datasets.Example], x: torch.Tensor, info: HeadI
         raise ValueError(f"No source {', '.join(sorted(unknown))} in the data; it has {', '.join(sources)}")
     out = {}
     for held_out in ([] if tune else [None]) + [s for s in sources if not hold_out or s in hold_out]:
-        pick = lambda split: torch.tensor([e.split == split and e.source != held_out for e in examples])  # noqa: E731
+        pick = lambda split, held_out=held_out: torch.tensor([e.split == split and e.source != held_out
+                                                             for e in examples])
         train, dev = pick("train"), pick("dev")
         test = torch.tensor([e.source == held_out if held_out else e.split == "test" for e in examples])
         soft = soft_targets(y, [e.rating for e in examples], config.soft_labels)[train]
         head, _ = train_head(x[train], y[train], x[dev], y[dev], HeadInfo(**asdict(info)), config, soft=soft)
         if tune:
-            rows = lambda mask: [e for e, m in zip(examples, mask.tolist()) if m]  # noqa: E731
+            rows = lambda mask: [e for e, m in zip(examples, mask.tolist()) if m]
             head, encode = tune(head, rows(train), rows(dev))
             dev_x, test_x = encode(rows(dev)), encode(rows(test))
         else:
@@ -162,7 +163,7 @@ def table(result: dict) -> str:
     """Markdown: each source's figure, frozen beside fine-tuned when both are measured, and each one's
     calibration error after its temperature (fitted on the dev rows it saw) where measured."""
     tuned = result.get("finetuned", {}).get("scores", {})
-    ece = lambda s: f"{s['calibration']['ece_after']:.3f}" if s and "calibration" in s else "—"  # noqa: E731
+    ece = lambda s: f"{s['calibration']['ece_after']:.3f}" if s and "calibration" in s else "—"
     lines = [result["recipe"], "", "| tested on | trained on | n | frozen macro-F1 | fine-tuned | change "
              "| ECE frozen | ECE fine-tuned |", "|---|---|---|---|---|---|---|---|"]
     for name, s in result["scores"].items():
@@ -183,13 +184,13 @@ def _tuner(config, encoder: TextEncoder, ft_config, asr: list[datasets.Example])
     sha = weights_sha256(encoder.name, encoder.source) or "unknown"
 
     def tune(head, train, dev):
-        xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))  # noqa: E731
+        xy = lambda rows: ([e.text for e in rows], torch.tensor([label_id(e.label) for e in rows]))
         train = datasets.with_transcripts(train, asr)
         soft = soft_targets(xy(train)[1], [e.rating for e in train], TrainConfig().soft_labels)
         head, _, _ = finetune(config.encoder, encoder.name, sha, head, xy(train), xy(dev), ft_config, soft=soft)
         merged = TextEncoder(config.encoder, pooling=head.info.pooling, layers=head.info.layers, name=encoder.name,
                              adapter=head.adapter, device="cpu", backend="torch", precision="fp32")
-        encode = lambda rows: merged.encode([normalize_text(e.text) for e in rows], progress=f"{len(rows):,} rows")  # noqa: E731
+        encode = lambda rows: merged.encode([normalize_text(e.text) for e in rows], progress=f"{len(rows):,} rows")
         return head, encode
 
     return tune

@@ -46,7 +46,7 @@ def start(address: str | None = None):
 
 def plan(cores: int, workers: int | None) -> tuple[int, int]:
     """(actors, threads per actor) so that actors × threads = cores: one single-threaded actor per core
-    unless ``workers`` says otherwise (measured in bench/ray_batch.py: one thread per actor scales best)."""
+    unless ``workers`` says otherwise (measured in bench/speed/ray_batch.py: one thread per actor scales best)."""
     workers = max(1, min(workers or cores, cores))
     return workers, max(1, cores // workers)
 

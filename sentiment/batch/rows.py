@@ -1,6 +1,6 @@
 """Batch results as rows, one per input (its path, and its prediction or its error: ``result.py``), written
-as CSV, JSONL or Parquet. While a batch runs, rows are appended to ``<output>.partial.jsonl`` and flushed, so that a crash
-loses nothing done; a second run with the same output reads both files back and skips what is there."""
+as CSV, JSONL or Parquet. While a batch runs, rows are appended to ``<output>.partial.jsonl`` and flushed, so
+that a crash loses nothing done; a second run with the same output reads both files back and skips what is there."""
 
 from __future__ import annotations
 

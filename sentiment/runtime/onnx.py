@@ -2,10 +2,10 @@
 (where it keeps the labels: runtime/plan.py decides).
 
 Why: on a CPU, ONNX Runtime runs wav2vec2-base and BERT faster than eager PyTorch, with the same argmax
-(``bench/benchmark.py``, ``tests/test_fullsize.py``). A module is exported once and cached
+(``bench/speed/mission.py``, ``tests/test_fullsize.py``). A module is exported once and cached
 on disk under a key made of what it is, its config, the identity of its weight files, the precision and
 the library versions, so later starts load only that file, not the torch weights. ``int8`` quantises
-the weights of every matrix product (dynamic quantisation); ``bench/benchmark.py`` measures its
+the weights of every matrix product (dynamic quantisation); ``bench/speed/mission.py`` measures its
 agreement with fp32.
 """
 
@@ -97,7 +97,7 @@ class OnnxModule:
         # spinning ones would steal the cores from each other (and from torch) after every call.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # Inputs change shape every call: a memory pattern planned for one shape only adds peak memory
-        # (230 MB on a 10-minute recording, bench/long_memory.py), never speed.
+        # (230 MB on a 10-minute recording, bench/speed/long_memory.py), never speed.
         options.enable_mem_pattern = False
         if not prepack:  # weights kept once, not also in a packed copy: for models that stay loaded beside
             options.add_session_config_entry("session.disable_prepacking", "1")  # a bigger one

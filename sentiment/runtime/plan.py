@@ -28,10 +28,10 @@ ONNX_PRECISIONS = ("fp32", "int8")
 COMPUTE_TYPES = {"fp32": ("float32", "float32"), "int8": ("int8", "int8_float16"),
                  "fp16": (None, "float16"), "bf16": (None, "bfloat16")}
 # Models whose labels int8 does not keep: agreement with fp32 on sentiment3's test split, measured by
-# bench/int8_agreement.py (docs/speed.md); below 98 % the combination is refused.
+# bench/studies/int8_agreement.py (docs/speed.md); below 98 % the combination is refused.
 INT8_REFUSED = {
-    "sentence-transformers/all-mpnet-base-v2": "dynamic int8 keeps 30 % of its labels on sentiment3 test (macro-F1 "
-                                               "0.259 against 0.741)",
+    "sentence-transformers/all-mpnet-base-v2": "dynamic int8 keeps 30 % of its labels on sentiment3 test (measured "
+                                               "with the head of 2026-12-02: macro-F1 0.259 against 0.741 in fp32)",
     "sentence-transformers/all-MiniLM-L6-v2": "dynamic int8 keeps 96.1 % of its labels on sentiment3 test (with the "
                                               "earlier offline head), under the 98 % the product asks",
 }
@@ -73,7 +73,7 @@ def plan(kind: str, model: str = "", *, device: str | None = None, backend: str 
     device = pick_device(device)
     gpu = device.startswith("cuda")
     if not gpu and device != "cpu":
-        raise ValueError(f"Unknown device {device!r}; expected auto, cpu, cuda or cuda:N")
+        raise ValueError(f"--device {device}: expected auto, cpu, cuda or cuda:N")
     what = f"{kind} model {model}".strip()
     combination = f"precision {precision}, backend {backend}, device {device} for the {what}"
     if precision == "auto":
@@ -97,15 +97,30 @@ def plan(kind: str, model: str = "", *, device: str | None = None, backend: str 
     if precision not in ONNX_PRECISIONS and backend == "onnx":
         raise ValueError(f"{combination}: {precision} runs on PyTorch; use --backend torch (or auto)")
     if precision == "int8" and model in INT8_REFUSED:
-        raise ValueError(f"{combination}: refused, {INT8_REFUSED[model]}; use fp32 (the default on a CPU)")
+        raise ValueError(f"{combination}: refused, {INT8_REFUSED[model]}; use fp32 (the default on a CPU), or int8 "
+                         f"for the transcriber alone (--precision transcriber=int8)")
     return Runtime(device, backend, precision)
 
 
 def pick_device(device: str | None) -> str:
+    """auto: a GPU when there is one; a GPU asked for must be there (its index included)."""
+    gpus = gpu_count()
     if device in (None, "", "auto"):
-        import torch
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return str(device)
+        return "cuda" if gpus else "cpu"
+    device = str(device)
+    if device.startswith("cuda"):
+        index = device.partition(":")[2]
+        if not gpus:
+            raise ValueError(f"--device {device}: no CUDA GPU is visible here (no driver, or CUDA_VISIBLE_DEVICES "
+                             f"hides it); use --device cpu or auto")
+        if index and (not index.isdigit() or int(index) >= gpus):
+            raise ValueError(f"--device {device}: this machine has {gpus} GPU(s), cuda:0 to cuda:{gpus - 1}")
+    return device
+
+
+def gpu_count() -> int:
+    import torch
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
 @cache

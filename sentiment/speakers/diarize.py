@@ -206,7 +206,8 @@ def _turn_runs(active: np.ndarray) -> list[tuple[float, float, int]]:
         runs = _runs(active[:, k])
         merged: list[list[float]] = []
         for a, b in runs:
-            start, end = frame_to_seconds(a) - FRAME_STEP / SAMPLE_RATE / 2, frame_to_seconds(b) - FRAME_STEP / SAMPLE_RATE / 2
+            half = FRAME_STEP / SAMPLE_RATE / 2
+            start, end = frame_to_seconds(a) - half, frame_to_seconds(b) - half
             if merged and start - merged[-1][1] < MIN_GAP:
                 merged[-1][1] = end
             else:

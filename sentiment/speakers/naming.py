@@ -1,7 +1,7 @@
 """Names instead of S1, S2: given in order of first appearance (``--speaker-names Agent,Customer``), or found by
 voice (``--enroll Agent=agent.wav``: a few seconds of a known person).
 
-By voice, two steps (``python bench/real_voices.py enrol``; docs/speakers.md): each speaker the clustering
+By voice, two steps (``python -m bench real_voices enrol``; docs/speakers.md): each speaker the clustering
 found takes the enrolled name whose voice is nearest to its own, one name per speaker (an assignment, so two
 speakers never share a name), if the similarity reaches ``MATCH``; then any stretch of speech that sounds
 like an enrolled person beyond doubt (``SURE``, and nearer them than anyone else enrolled) is theirs,

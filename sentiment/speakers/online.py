@@ -11,7 +11,7 @@ import numpy as np
 
 from sentiment.speakers.embedding import SAMPLE_RATE, VoiceEncoder
 
-JOIN = 0.78  # cosine similarity to a voice's mean above which an utterance is that voice (bench/speakers.py)
+JOIN = 0.78  # cosine similarity to a voice's mean above which an utterance is that voice (bench/quality/speakers.py)
 MIN_NEW_SECONDS = 1.0  # a shorter utterance never starts a new speaker: too little to tell a voice by
 
 

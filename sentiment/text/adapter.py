@@ -44,7 +44,7 @@ class Adapter:
 
     def check_base(self, name: str, source: str) -> None:
         """Refuse a base other than the one trained on: by name, then by the weight file's SHA-256."""
-        short_name = lambda n: Path(str(n).rstrip("/")).name  # noqa: E731  as encoder.short_name (which imports this)
+        short_name = lambda n: Path(str(n).rstrip("/")).name  # as encoder.short_name (which imports this)
         if short_name(name) != short_name(self.config["base"]):
             raise EncoderMismatchError(f"These adapters were trained on '{self.config['base']}', not '{name}'")
         found = weights_sha256(name, source)

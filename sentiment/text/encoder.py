@@ -15,7 +15,7 @@ from sentiment.registry import POOLINGS
 
 # ONNX Runtime keeps no packed copy of the encoder's weights: the encoder waits beside the transcriber, and
 # the copy cost 180 MB of peak memory on a 10-minute recording, for 6 % more time in the text stage
-# (bench/long_memory.py), a small share of a clip's time.
+# (bench/speed/long_memory.py), a small share of a clip's time.
 PREPACK = False
 TOKENS_PER_BATCH = 8192  # padded tokens per encoder call: 16 texts of 512 tokens, so long transcripts
 #                          never make a batch whose attention takes gigabytes
@@ -75,7 +75,8 @@ class TextEncoder:
         given = self.tokenizer(["a b c", "a"], padding=True, return_tensors="pt")
         example = {k: given[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in given}
         axes = {k: {0: "batch", 1: "tokens"} for k in example} | {"features": {0: "batch"}}
-        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes, runtime.precision,
+        self.pooled = onnx_runtime.OnnxModule(key, lambda: loaded or load(), example, ["features"], axes,
+                                              runtime.precision,
                                               name=self.name, prepack=PREPACK)
 
     def encode(self, texts: Sequence[str], progress: str | None = None) -> torch.Tensor:

