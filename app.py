@@ -86,7 +86,8 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, sh
 def main(argv=None) -> None:
     args = parser(__doc__).parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO, fmt="%(asctime)s %(name)s %(message)s")
-    pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, **model_options(args), **speaker_options(args))
+    pipe = sentiment.load_pipeline(max_seconds=args.max_seconds, options=model_options(args),
+                                   speakers=speaker_options(args))
     log.info("serving the %s stack: %s", pipe.models["stack"], pipe.models)
     launch(build_app(pipe), host=args.host, port=args.port, share=args.share, concurrency=args.concurrency)
 

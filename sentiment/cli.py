@@ -104,7 +104,7 @@ def _info(args) -> int:
     from sentiment.stacks import resolve_stack
     from sentiment.transcribers.whisper import DEFAULT_MODEL, MEASURED, SHORT_NAMES
 
-    config = resolve_stack(**model_options(args))
+    config = resolve_stack(options=model_options(args))
     head = load_head(config.head)
     print(json.dumps({"config": config.describe(), "pooling": head.info.pooling, "layers": head.info.layers,
                       "labels": head.info.labels, "normalization": head.info.normalization,
@@ -196,7 +196,7 @@ def _measured(args, formats, rows) -> list[tuple[str, str]]:
     from sentiment.text.head import load_head
     from sentiment.transcribers.whisper import MEASURED
 
-    head = load_head(resolve_stack(**model_options(args)).head)
+    head = load_head(resolve_stack(options=model_options(args)).head)
     return report.figures(head.info.metrics, MEASURED.get(done[0]["models"]["transcriber"]))
 
 
@@ -222,7 +222,7 @@ def _run(args, files: list[str]):
 
 def _options(args) -> dict:
     """``load_pipeline``'s options from the command line: the models and the speakers."""
-    return {**model_options(args), **speaker_options(args), "words": getattr(args, "words", True)}
+    return {"options": model_options(args), "speakers": speaker_options(args), "words": getattr(args, "words", True)}
 
 
 def _text(row: dict) -> str:

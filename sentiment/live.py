@@ -41,7 +41,7 @@ class LiveSession:
     busy: float = 0.0  # seconds spent computing
     started: float | None = None  # wall clock of the first chunk
     finished: bool = False
-    speakers: SpeakerTracker | None = None  # each utterance's speaker, online (when the pipeline diarizes)
+    tracker: SpeakerTracker | None = None  # each utterance's speaker, online (when the pipeline diarizes)
     # A stream's chunks may be handled by two threads at once when the machine falls behind (Gradio sends
     # each chunk as it comes): audio is appended under one lock, and one thread at a time closes utterances,
     # so that no chunk is lost while another is being transcribed.
@@ -104,12 +104,12 @@ class LiveSession:
         pieces = [(max(0, a - pad), min(n, b + pad)) for a, b in done]
         # The pipeline's stages, as for a file: transcribe, cut into spans, label (times shifted into the stream).
         transcripts = pipe.transcribe([pending[a:b] for a, b in pieces], beam_size=self.beam_size)
-        if pipe.diarizer is not None and self.speakers is None:
-            self.speakers = SpeakerTracker(pipe.diarizer.encoder, most=pipe.num_speakers)
+        if pipe.diarizer is not None and self.tracker is None:
+            self.tracker = SpeakerTracker(pipe.diarizer.encoder, most=pipe.num_speakers)
         spans = []
         for (a, b), t in zip(pieces, transcripts):
             if t.text.strip():
-                who = self.speakers.assign(pending[a:b]) if self.speakers else None
+                who = self.tracker.assign(pending[a:b]) if self.tracker else None
                 spans += [Span(round(self.offset + (a + s.start * SAMPLE_RATE) / SAMPLE_RATE, 3),
                                round(self.offset + a / SAMPLE_RATE + min(s.end, (b - a) / SAMPLE_RATE), 3),
                                s.text, who) for s in pipe.spans(t, (b - a) / SAMPLE_RATE)]

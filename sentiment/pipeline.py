@@ -20,11 +20,11 @@ from sentiment.text.encoder import TextEncoder
 from sentiment.errors import ModelError, NoSpeechError, SentimentError, message
 from sentiment.text.head import SentimentHead, load_head
 from sentiment.labels import LABELS, label_of
-from sentiment.registry import SEGMENT_SECONDS, SPEAKERS
+from sentiment.registry import SEGMENT_SECONDS, ModelOptions, SpeakerOptions, check_num_speakers
 from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment, labelled
 from sentiment.segments import Span, split_transcript
-from sentiment.speakers.diarize import Diarizer, Turn, check_num_speakers
+from sentiment.speakers.diarize import Diarizer, Turn
 from sentiment.speakers.naming import Voice, check_names, parse_names, rename
 from sentiment.summary import overall, per_speaker, summarize
 from sentiment.stacks import StackConfig, resolve_stack
@@ -224,16 +224,15 @@ class SentimentPipeline:
 
 
 def load_pipeline(stack: str | None = None, *, max_seconds: float = DEFAULT_MAX_SECONDS,
-                  config: StackConfig | None = None, speakers: str = "auto", num_speakers: int | None = None,
-                  words: bool = True, **options) -> SentimentPipeline:
-    """Load a stack once (see ``resolve_stack`` for options): the head first, so that a head that
-    does not fit the encoder fails before any large model is loaded. ``speakers``: "auto" (diarize
-    recordings long enough to have segments) or "off"; ``num_speakers``: how many, when known;
-    ``words``: segments keep their timed words (False: smaller results)."""
-    if speakers not in SPEAKERS:
-        raise ValueError(f"speakers must be one of {', '.join(SPEAKERS)}, not {speakers!r}")
-    check_num_speakers(num_speakers)
-    config = config or resolve_stack(stack, **options)
+                  config: StackConfig | None = None, options: ModelOptions | None = None,
+                  speakers: str | SpeakerOptions = "auto", num_speakers: int | None = None,
+                  words: bool = True, **model_kwargs) -> SentimentPipeline:
+    """Load a stack once (models: ``options`` or the same as keywords, see ``resolve_stack``), the head first:
+    one that does not fit the encoder fails before a large model loads. ``speakers``: "auto" or "off" with
+    ``num_speakers``, or both as one ``SpeakerOptions``; ``words``: segments keep their timed words."""
+    who = speakers if isinstance(speakers, SpeakerOptions) else SpeakerOptions(speakers, num_speakers)
+    speakers, num_speakers = who.speakers, who.num_speakers
+    config = config or resolve_stack(stack, options=options, **model_kwargs)
     log.info("loading the %s stack: %s", config.stack, config.describe())
     head = load_head(config.head, device=config.device)
     head.check_encoder(config.encoder_name)  # by name, before any large model is loaded

@@ -9,6 +9,7 @@ A leaf: it imports nothing from the package, so that every module may import it.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
 STACKS = ("auto", "slue", "offline")  # auto: slue when its head is present, else offline
 TRAINABLE_STACKS = STACKS[1:]
@@ -135,9 +136,45 @@ def add_model_options(parser: argparse.ArgumentParser, options: tuple[str, ...] 
     return g
 
 
-def model_options(args: argparse.Namespace) -> dict:
-    """The model options that ``add_model_options`` added, as keyword arguments for ``resolve_stack``."""
-    return {name: getattr(args, name) for name in MODEL_OPTIONS if hasattr(args, name)}
+@dataclass(frozen=True)
+class ModelOptions:
+    """Which models answer and how they run, as one value: built once (from the command line, the app or
+    Python) and passed whole to ``resolve_stack``, which decides each. None: the option's environment
+    variable, then the stack's default. ``precision`` may name each model (``per_model``)."""
+    stack: str | None = None
+    transcriber: str | None = None
+    asr_model: str | None = None
+    encoder: str | None = None
+    head: str | None = None
+    device: str | None = None
+    backend: str | None = None
+    precision: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerOptions:
+    """Diarization as one value, checked when made: ``speakers`` auto (recordings long enough to have
+    segments) or off; ``num_speakers``: how many, when known (None: counted)."""
+    speakers: str = "auto"
+    num_speakers: int | None = None
+
+    def __post_init__(self):
+        if self.speakers not in SPEAKERS:
+            raise ValueError(f"--speakers {self.speakers}: choose from {', '.join(SPEAKERS)}")
+        check_num_speakers(self.num_speakers)
+        if self.num_speakers is not None and self.speakers == "off":
+            raise ValueError("--num-speakers needs diarization: leave out --speakers off")
+
+
+def check_num_speakers(num_speakers: int | None) -> None:
+    """The one check of a given number of speakers (the options, each call, the diarizer)."""
+    if num_speakers is not None and (not isinstance(num_speakers, int) or num_speakers < 1):
+        raise ValueError(f"--num-speakers {num_speakers}: the number of speakers must be at least 1")
+
+
+def model_options(args: argparse.Namespace) -> ModelOptions:
+    """The model options that ``add_model_options`` added, as one value."""
+    return ModelOptions(**{name: getattr(args, name) for name in MODEL_OPTIONS if hasattr(args, name)})
 
 
 def add_speaker_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -151,8 +188,6 @@ def add_speaker_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
     return g
 
 
-def speaker_options(args: argparse.Namespace) -> dict:
-    """What ``add_speaker_options`` added, as keyword arguments for ``load_pipeline``."""
-    if args.num_speakers is not None and args.speakers == "off":
-        raise ValueError("--num-speakers needs diarization: leave out --speakers off")
-    return {"speakers": args.speakers, "num_speakers": args.num_speakers}
+def speaker_options(args: argparse.Namespace) -> SpeakerOptions:
+    """What ``add_speaker_options`` added, as one value (checked)."""
+    return SpeakerOptions(args.speakers, args.num_speakers)

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from sentiment.runtime import bundled
 from sentiment.runtime.plan import Runtime, plan
 from sentiment.errors import ModelError
-from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS, per_model
+from sentiment.registry import ENV, STACK_DEFAULTS, STACKS, TRANSCRIBERS, ModelOptions, per_model
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"  # package data: the trained heads ship with the package
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"  # three short clips of our own (flite)
@@ -41,14 +41,13 @@ class StackConfig:
         return {k: str(getattr(self, k)) for k in self.__dataclass_fields__}
 
 
-def resolve_stack(stack: str | None = None, *, transcriber: str | None = None, asr_model: str | None = None,
-                  encoder: str | None = None, head: str | None = None, device: str | None = None,
-                  backend: str | None = None, precision: str | None = None,
-                  require_head: bool = True) -> StackConfig:
-    """Fill every unset option from its environment variable, then from the stack's defaults.
-    ``require_head=False`` is for training, which is about to write the head."""
-    given = dict(stack=stack, transcriber=transcriber, asr_model=asr_model, encoder=encoder, head=head,
-                 device=device, backend=backend, precision=precision)
+def resolve_stack(stack: str | None = None, *, options: ModelOptions | None = None, require_head: bool = True,
+                  **kwargs) -> StackConfig:
+    """Fill every unset option (``options``, or the same as keywords: ``transcriber=``, ``precision=`` ...)
+    from its environment variable, then from the stack's defaults. ``require_head=False`` is for training,
+    which is about to write the head."""
+    options = replace(options or ModelOptions(), **kwargs, **({"stack": stack} if stack else {}))
+    given = asdict(options)
     opt = {k: v if v not in (None, "") else os.environ.get(ENV[k]) or None for k, v in given.items()}
     name = opt["stack"] or "auto"
     if name not in STACKS:

@@ -51,3 +51,31 @@ def test_make_targets_the_docs_name_exist():
     targets = set(re.findall(r"^([a-z][\w-]*):", makefile, flags=re.M))
     named = set(re.findall(r"`make ([a-z][\w-]*)", "".join(p.read_text(encoding="utf-8") for p in PAGES)))
     assert named and named <= targets, named - targets
+
+
+def test_the_readme_command_lines_parse_and_name_files_that_exist():
+    """Each `python -m sentiment` line of the README, as written: its options parse and its inputs exist
+    (the commands themselves are run by test_cli and test_offline_stack on the same clips)."""
+    import shlex
+
+    from sentiment.cli import _parser
+    text = (ROOT / "README.md").read_text()
+    env = dict(re.findall(r"^(\w+)=(\S+)", text, re.M))
+    lines = [line.split("  #")[0] for line in text.splitlines() if line.startswith("python -m sentiment ")]
+    assert len(lines) >= 6
+    for line in lines:
+        words = [re.sub(r"\$(\w+)", lambda m: env[m[1]], w) for w in shlex.split(line)[3:]]
+        args = _parser().parse_args(words)
+        for path in getattr(args, "inputs", []) + [w.split("=", 1)[1] for w in getattr(args, "enroll", [])]:
+            assert (ROOT / path).exists(), (line, path)
+    for path in re.findall(r'pipe\("([^"]+)"', text):
+        assert (ROOT / path).exists(), path
+
+
+def test_install_page_explains_every_line_of_pip_check():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True).stdout
+    page = (ROOT / "docs" / "install.md").read_text()
+    block = page.split("`pip check` after the set-up reports")[1].split("```")[1]
+    assert set(out.strip().splitlines()) <= set(block.strip().splitlines()), out

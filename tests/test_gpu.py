@@ -23,6 +23,6 @@ def test_bf16_frames_agree_with_fp32_on_real_speech(full_ctc):
 
 def test_gpu_batches_hold_many_clips(full_ctc):
     gpu = CTCTranscriber(str(full_ctc), device="cuda", precision="bf16")
-    windows = [gpu.plan(i, n)[0] for i, n in enumerate(np.random.default_rng(0).integers(3, 15, 256) * 16000)]
+    windows = [gpu.windows(i, n)[0] for i, n in enumerate(np.random.default_rng(0).integers(3, 15, 256) * 16000)]
     batches = list(gpu._batches(windows))
     assert len(batches) < 40 and max(len(b) for b in batches) >= 32

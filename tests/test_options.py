@@ -99,4 +99,4 @@ def test_the_app_passes_its_speaker_options_to_the_pipeline_the_live_tab_uses(mo
     monkeypatch.setattr(sentiment, "load_pipeline", lambda **kw: loaded.update(kw) or pytest.skip("no launch"))
     with pytest.raises(pytest.skip.Exception):
         app.main(["--num-speakers", "2", "--speakers", "auto"])
-    assert loaded["num_speakers"] == 2 and loaded["speakers"] == "auto"
+    assert loaded["speakers"].num_speakers == 2 and loaded["speakers"].speakers == "auto"

@@ -238,4 +238,4 @@ def test_live_speakers_honour_a_given_number(offline_pipe, monkeypatch):
     for i in range(0, stream.size, SR // 2):  # half-second chunks, as the microphone sends them
         session.feed(offline_pipe, SR, stream[i:i + SR // 2])
     session.finish(offline_pipe)
-    assert session.speakers.most == 1 and {u.speaker for u in session.utterances} == {"S1"}
+    assert session.tracker.most == 1 and {u.speaker for u in session.utterances} == {"S1"}

@@ -38,11 +38,11 @@ def test_one_transcript_per_wave_in_input_order(tiny_ctc_layer):
 
 def test_windows_tile_the_clip_and_share_one_length(ctc):
     n = int(7.3 * 16000)
-    plan = ctc.plan(0, n)
+    plan = ctc.windows(0, n)
     assert len(plan) > 1 and plan[0].start == 0 and plan[-1].end == n
     assert {w.end - w.start for w in plan[:-1]} == {ctc.chunk}  # equal windows batch without padding
     assert sum(w.keep_to - w.keep_from for w in plan) == ctc.num_frames(n)
-    assert ctc.plan(0, ctc.chunk) == [ctc.plan(0, ctc.chunk)[0]]  # up to one chunk: a single window
+    assert ctc.windows(0, ctc.chunk) == [ctc.windows(0, ctc.chunk)[0]]  # up to one chunk: a single window
 
 
 def local_logits(inputs: torch.Tensor, mask) -> torch.Tensor:
@@ -59,7 +59,7 @@ def test_chunked_stitching_equals_one_long_pass_for_a_local_model(tiny_ctc):
     for t in (chunked, whole):
         t.feature_extractor.do_normalize = False  # per-window normalisation is the only intended difference
     a, b = chunked.frame_ids([long], local_logits)[0], whole.frame_ids([long], local_logits)[0]
-    assert len(chunked.plan(0, len(long))) > 3 and len(whole.plan(0, len(long))) == 1
+    assert len(chunked.windows(0, len(long))) > 3 and len(whole.windows(0, len(long))) == 1
     np.testing.assert_array_equal(a, b)
 
 
@@ -97,18 +97,18 @@ def test_on_a_cpu_only_equal_windows_batch_so_results_equal_one_by_one(tiny_ctc)
     ctc = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_size=3)
     assert ctc.max_padding == 0.0
     w = waves()
-    batches = list(ctc._batches([win for i, wave in enumerate(w) for win in ctc.plan(i, len(wave))]))
+    batches = list(ctc._batches([win for i, wave in enumerate(w) for win in ctc.windows(i, len(wave))]))
     assert all(len({win.end - win.start for win in b}) == 1 for b in batches)  # no padding anywhere
     assert all(sum(win.end - win.start for win in b) <= ctc.chunk for b in batches)  # at most one window's worth
     same = [tone(0.5, f, seed=i) for i, f in enumerate((200, 300, 400, 500))]
-    assert [len(b) for b in ctc._batches([ctc.plan(i, len(x))[0] for i, x in enumerate(same)])] == [3, 1]
+    assert [len(b) for b in ctc._batches([ctc.windows(i, len(x))[0] for i, x in enumerate(same)])] == [3, 1]
     for one, batched in zip([ctc.frame_ids([x], ctc.logits)[0] for x in w], ctc.frame_ids(w, ctc.logits)):
         np.testing.assert_array_equal(one, batched)
 
 
 def test_normalisation_ignores_padding(ctc):
     quiet, loud = tone(0.5, amp=0.01), tone(2.0, amp=0.5)
-    inputs, _ = ctc._batch([quiet, loud], [ctc.plan(1, len(loud))[0], ctc.plan(0, len(quiet))[0]])
+    inputs, _ = ctc._batch([quiet, loud], [ctc.windows(1, len(loud))[0], ctc.windows(0, len(quiet))[0]])
     row = inputs[1, :len(quiet)].numpy()
     assert abs(row.mean()) < 1e-3 and abs(row.std() - 1) < 1e-2  # unit variance over its own samples
     assert torch.all(inputs[1, len(quiet):] == 0)
@@ -133,7 +133,7 @@ def test_gpu_batching_is_by_samples_and_length_buckets(tiny_ctc):
     assert transcribe_ctc.GPU_MAX_PADDING == 0.25 and transcribe_ctc.GPU_BATCH_SECONDS >= 300
     ctc = CTCTranscriber(str(tiny_ctc), chunk_seconds=2.0, stride_seconds=0.4, batch_seconds=6.0, max_padding=0.25)
     lengths = [0.3, 0.31, 0.32, 0.5, 0.55, 0.6, 0.61, 1.0, 1.1, 1.2, 1.9, 2.0, 2.0] + [0.4] * 12
-    windows = [ctc.plan(i, int(s * 16000))[0] for i, s in enumerate(lengths)]
+    windows = [ctc.windows(i, int(s * 16000))[0] for i, s in enumerate(lengths)]
     batches = list(ctc._batches(windows))
     assert sorted(w.clip for b in batches for w in b) == list(range(len(lengths)))  # each window once
     for b in batches:
@@ -145,7 +145,7 @@ def test_gpu_batching_is_by_samples_and_length_buckets(tiny_ctc):
 
 def test_normalisation_is_the_feature_extractors_vectorised(ctc):
     clips = [tone(0.5, amp=0.01), tone(1.3, amp=0.5, seed=3), tone(0.8, 440, amp=0.2, seed=4)]
-    batch = sorted((ctc.plan(i, len(x))[0] for i, x in enumerate(clips)), key=lambda w: w.start - w.end)
+    batch = sorted((ctc.windows(i, len(x))[0] for i, x in enumerate(clips)), key=lambda w: w.start - w.end)
     inputs, _ = ctc._batch(clips, batch)
     for row, w in enumerate(batch):
         expected = ctc.feature_extractor(clips[w.clip], sampling_rate=16000, return_tensors="np")["input_values"][0]
@@ -159,7 +159,7 @@ def test_half_precisions_reach_the_model_and_agree_with_fp32(tiny_ctc, precision
     half = CTCTranscriber(str(tiny_ctc), precision=precision, chunk_seconds=2.0, stride_seconds=0.4)
     assert half.runtime.backend == "torch" and next(half.model.parameters()).dtype == dtype
     w = waves()
-    inputs, _ = half._batch(w, [half.plan(0, len(w[0]))[0]])
+    inputs, _ = half._batch(w, [half.windows(0, len(w[0]))[0]])
     assert inputs.dtype == dtype
     agree = [(a == b).mean() for a, b in zip(fp32.frame_ids(w, fp32.logits), half.frame_ids(w, half.logits))]
     assert min(agree) > 0.8, agree

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from sentiment.errors import run_command
@@ -55,8 +56,7 @@ def main(argv=None) -> dict:
         raise FileNotFoundError("No spoken test set: pass --speech MANIFEST, or make the offline one with "
                                 "`python scripts/make_spoken_tests.py` (flite)")
     speech = datasets.load_manifest(speech_path)[: args.speech_limit]
-    pipe = load_pipeline(args.stack, head=str(head_path), speakers="off",
-                         **{k: v for k, v in model_options(args).items() if k != "stack"})
+    pipe = load_pipeline(args.stack, options=replace(model_options(args), head=str(head_path)), speakers="off")
     before = metrics.models.get("transcriber")
     out.mkdir(parents=True, exist_ok=True)
     evaluate_speech(metrics, pipe, speech, out, _display(speech_path))

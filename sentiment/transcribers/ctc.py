@@ -112,7 +112,7 @@ class CTCTranscriber:
         transcript; ``logits_fn`` replaces the model, for tests). Every batch is queued before any result
         is read back, so on a GPU the next batch is built while the last one runs."""
         logits_fn = logits_fn or self.logits
-        windows = [w for i, wave in enumerate(waves) for w in self.plan(i, len(wave))]
+        windows = [w for i, wave in enumerate(waves) for w in self.windows(i, len(wave))]
         queued = []
         with torch.inference_mode():
             for batch in self._batches(windows):
@@ -141,7 +141,7 @@ class CTCTranscriber:
         if batch:
             yield batch
 
-    def plan(self, clip: int, n: int) -> list[Window]:
+    def windows(self, clip: int, n: int) -> list[Window]:
         """Windows of ``chunk`` samples every ``chunk - 2*stride``; their kept frames tile the clip."""
         if n <= self.chunk:
             return [Window(clip, 0, n, 0, self.num_frames(n))]
