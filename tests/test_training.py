@@ -171,6 +171,19 @@ def test_run_on_slue_layout_writes_everything_the_app_shows(tiny_bert, tiny_ctc,
         assert len(list(csv.DictReader(f))) == 9
 
 
+def test_training_says_it_runs_the_encoder_in_fp32_and_records_the_runtimes(tiny_bert, tiny_ctc, tmp_path, caplog):
+    """--precision asks bf16 of the encoder: training keeps fp32 for the cached features and says so, and
+    --precision still reaches the transcriber (fp32 asked of it here, on ONNX Runtime as on the CPU)."""
+    folder = make_slue(tmp_path / "slue", {"fine-tune": 3, "dev": 3, "test": 3})
+    with caplog.at_level(logging.WARNING, logger="training"):
+        metrics = run.main(["--stack", "slue", "--slue-dir", str(folder), "--encoder", str(tiny_bert),
+                            "--asr-model", str(tiny_ctc), "--device", "cpu", "--assets", str(tmp_path / "assets"),
+                            "--heads-dir", str(tmp_path / "heads"), "--cache-dir", str(tmp_path / "cache"),
+                            "--max-epochs", "1", "--precision", "transcriber=fp32,encoder=bf16"])
+    assert "runs the encoder in fp32, not bf16" in caplog.text
+    assert metrics.models["runtimes"] == {"transcriber": "onnx fp32 on cpu", "encoder": "onnx fp32 on cpu"}
+
+
 def test_leave_one_source_out_never_trains_or_selects_on_the_source_it_tests():
     from training.transfer import leave_one_out
 

@@ -23,6 +23,7 @@ from sentiment import load_pipeline
 from sentiment.audio import SAMPLE_RATE, load_audio
 from sentiment.live import LiveSession
 from testkit import SHARED
+from bench.timing import Clock
 
 SPEECH = SHARED / "data" / "speech"
 
@@ -52,14 +53,14 @@ def main(argv: list[str] | None = None) -> None:
     wave = recording(args.seconds)
     pipe.transcriber.transcribe([wave[: SAMPLE_RATE]])  # warm-up
     session, step, latencies = LiveSession(), int(args.chunk * SAMPLE_RATE), []
-    t0 = time.monotonic()
+    clock = Clock()  # stream time: the recording starts now
     for at in range(0, wave.size, step):
-        arrives = t0 + (at + step) / SAMPLE_RATE  # a chunk is there once its last sample was spoken
-        time.sleep(max(0.0, arrives - time.monotonic()))
+        arrives = (at + step) / SAMPLE_RATE  # a chunk is there once its last sample was spoken
+        time.sleep(max(0.0, arrives - clock.seconds))
         for u in session.feed(pipe, SAMPLE_RATE, wave[at:at + step]):
-            latencies.append(time.monotonic() - (t0 + u.end - session.pad))  # from the speech's own end
+            latencies.append(clock.seconds - (u.end - session.pad))  # from the speech's own end
     for u in session.finish(pipe):
-        latencies.append(time.monotonic() - (t0 + u.end - session.pad))
+        latencies.append(clock.seconds - (u.end - session.pad))
     audio = wave.size / SAMPLE_RATE
     print(f"{audio:.0f} s of speech in {args.chunk} s chunks, in real time; {len(session.utterances)} utterances")
     print(f"latency, end of an utterance to its label: median {statistics.median(latencies):.2f} s, "
