@@ -17,7 +17,7 @@ import gradio as gr
 import sentiment
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
-from sentiment.registry import (model_options, speaker_options)
+from sentiment.registry import model_options, speaker_options
 from sentiment.stacks import EXAMPLES_DIR
 from ui.evaluation import evaluation_tab
 from ui.live import live_tab

@@ -87,8 +87,8 @@ def from_output(text: str) -> None:
     flush()
 
 
-def write(record: Record | None = None, folder: Path = RESULTS) -> Path:
-    record = record or current()
+def write(record: Record | None = None, folder: Path | None = None) -> Path:
+    record, folder = record or current(), folder or RESULTS
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{record.name}-{record.date}.json"
     path.write_text(json.dumps(asdict(record), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

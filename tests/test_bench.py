@@ -101,7 +101,6 @@ def test_record_flag_writes_what_a_benchmark_printed_as_tables(tmp_path, monkeyp
     monkeypatch.setattr("bench.__main__.benchmarks",
                         lambda: {"tiny": Benchmark("tiny", "speed", "tiny_bench", "A benchmark.", None)})
     monkeypatch.setattr(records, "RESULTS", tmp_path)
-    monkeypatch.setattr(records.write, "__defaults__", (None, tmp_path))
     assert main(["--record", "tiny", "--fast"]) == 0
     out = capsys.readouterr().out
     assert "| ours | 0.12 |" in out  # still printed
