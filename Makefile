@@ -28,7 +28,7 @@ app: $(VENV)/.app-installed
 
 test: lint system
 	@echo "==> running the whole suite (6 to 20 minutes on 2 cores, by the machine)"
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q --durations=25 $(PYTEST_ARGS)
 
 quick: lint
 	@echo "==> running the quick subset (no browser, install, Ray or full-size tests)"

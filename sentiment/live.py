@@ -21,7 +21,7 @@ import numpy as np
 from sentiment.audio import SAMPLE_RATE, resample, to_mono
 from sentiment.pipeline import Segment, SentimentPipeline, overall
 from sentiment.registry import SEGMENT_SECONDS
-from sentiment.segments import Span
+from sentiment.transcribers.transcript import Span
 from sentiment.speakers.online import SpeakerTracker
 from sentiment.summary import Speaker, Summary, per_speaker, summarize
 

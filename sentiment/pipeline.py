@@ -23,7 +23,7 @@ from sentiment.labels import LABELS, label_of
 from sentiment.registry import SEGMENT_SECONDS, ModelOptions, SpeakerOptions, check_num_speakers
 from sentiment.runtime import bundled
 from sentiment.result import Prediction, Segment, labelled
-from sentiment.segments import Span, split_transcript
+from sentiment.segments import split_transcript
 from sentiment.speakers.diarize import Diarizer, Turn
 from sentiment.speakers.naming import Voice, check_names, parse_names, rename
 from sentiment.summary import overall, per_speaker, summarize
@@ -31,7 +31,7 @@ from sentiment.stacks import StackConfig, resolve_stack
 from sentiment.text.normalize import normalize_text
 from sentiment.transcribers import load_transcriber
 from sentiment.transcribers.language import language_warnings
-from sentiment.transcribers.transcript import Transcriber, Transcript
+from sentiment.transcribers.transcript import Span, Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 ENROL_SECONDS = 60.0  # a voice sample longer than this is refused: a few seconds of one person is the ask

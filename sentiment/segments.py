@@ -5,26 +5,13 @@ phrases), the phrases are joined into sentences."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from collections.abc import Sequence
 
 import numpy as np
 
 from sentiment.registry import SEGMENT_SECONDS
-from sentiment.transcribers.transcript import Transcript, Word
-
-
-@dataclass(frozen=True)
-class Span:
-    start: float
-    end: float
-    text: str
-    speaker: str | None = None  # S1, S2 ... when the recording was diarized
-    words: tuple[Word, ...] = ()  # the timed words it was made of, where the transcriber timed them
-
-    @property
-    def n_words(self) -> int:
-        return len(self.text.split())
+from sentiment.transcribers.transcript import Span, Transcript, Word
 
 
 def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float = 0.8,
@@ -37,7 +24,7 @@ def split_transcript(transcript: Transcript, turns: Sequence = (), pause: float 
         punctuated = any(ends_sentence(w.text) for w in transcript.words)
         return split_words(transcript.words, speakers_of(transcript.words, turns),
                            SENTENCE_PAUSE if punctuated else pause, max_seconds)
-    return join_sentences([Span(p.start, p.end, p.text) for p in transcript.phrases], max_seconds)
+    return join_sentences(list(transcript.phrases), max_seconds)
 
 
 def join_sentences(spans: list[Span], max_seconds: float = SEGMENT_SECONDS) -> list[Span]:

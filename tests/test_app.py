@@ -20,7 +20,7 @@ from sentiment.audio import load_audio
 from sentiment.labels import LABELS
 from sentiment.result import FIELDS
 from sentiment.text.normalize import normalize_text
-from training.metrics import read_metrics
+from sentiment.evaluation import read_metrics
 
 
 @pytest.fixture(scope="module")

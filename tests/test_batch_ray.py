@@ -11,13 +11,14 @@ from conftest import ROOT, shared_path
 from sentiment import cli
 from sentiment.cli import main
 from sentiment.batch.rows import partial_path, read_rows
-from training.evaluate import word_error_rate
+from sentiment.text.normalize import normalize_text
 
 
-def same_words(a: str, b: str) -> bool:
-    """Whisper's fallback samples from CTranslate2's per-thread generators, seeded once per thread, so
-    another process (a Ray actor) can word a clip slightly otherwise (a comma, a word): a margin."""
-    return (not a and not b) or word_error_rate([a], [b]) <= 0.1
+def same_words(a: str | None, b: str | None) -> bool:
+    """The same words; the punctuation may differ. An actor runs with OMP_NUM_THREADS=1, and that alone
+    moves Whisper's arithmetic in the last bits: on one LibriVox clip it writes "woman he ... was?" for
+    "woman, he ... was." (`OMP_NUM_THREADS=1 python -m sentiment predict CLIP` against plain)."""
+    return normalize_text(a or "") == normalize_text(b or "")
 
 pytestmark = pytest.mark.slow  # starts a local Ray
 
@@ -70,7 +71,8 @@ def test_ray_rows_equal_the_single_process_cli(ray_local, folder, single_process
     for path in good:
         ours, theirs = rows[path], single_process[path]
         assert ours["label"] == theirs["label"] and same_words(ours["transcript"], theirs["transcript"])
-        assert ours["confidences"] == pytest.approx(theirs["confidences"], abs=0.1)
+        exact = ours["transcript"] == theirs["transcript"]  # else a comma moved the text model's input
+        assert ours["confidences"] == pytest.approx(theirs["confidences"], abs=1e-4 if exact else 0.1)
         assert set(ours) == set(theirs) and ours["models"] == theirs["models"]  # one schema, local or Ray
     assert any("sense" in rows[p]["transcript"] or "dashwood" in rows[p]["transcript"].lower() for p in good)
 
@@ -148,7 +150,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(ray_local, folder, single
     assert not partial_path(out).exists() and list(rows) == list(single_process)
     for p, r in rows.items():
         assert r.get("label") == single_process[p].get("label")
-        assert same_words(r.get("transcript") or "", single_process[p].get("transcript") or "")
+        assert same_words(r.get("transcript"), single_process[p].get("transcript"))
 
 
 def test_without_ray_the_engine_says_how_to_install_it(folder, monkeypatch, capsys):

@@ -193,7 +193,7 @@ def test_a_pipeline_refuses_a_fine_tuned_head_on_the_frozen_encoder(tuned, tiny_
 def test_the_committed_transfer_figures_put_both_recipes_side_by_side():
     import json
 
-    from training.metrics import read_metrics
+    from sentiment.evaluation import read_metrics
     from training.transfer import in_domain, table
 
     result = json.loads((data.ROOT / "assets" / "offline" / "transfer.json").read_text())

@@ -11,7 +11,7 @@ from sentiment.labels import label_id
 from sentiment.stacks import OFFLINE_ENCODER
 from training.calibrate import reliability
 from training.data import load_asr_text, load_text, split
-from training.metrics import read_metrics
+from sentiment.evaluation import read_metrics
 
 
 

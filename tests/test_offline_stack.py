@@ -204,3 +204,17 @@ def test_whisper_base_is_joined_once_and_every_file_is_checked(tmp_path, monkeyp
 def test_a_whisper_model_that_cannot_be_had_says_what_to_do(model):
     with pytest.raises(ModelUnavailableError, match=f"{model!r}.*bundled base"):
         load_transcriber("whisper", model)  # the tests run with HF_HUB_OFFLINE=1
+
+
+def test_a_clips_transcript_does_not_depend_on_the_clips_before_it():
+    """The temperature fallback samples; each clip samples from the same seed (whisper.Reseeded), so a clip
+    heard after others reads as when heard first. Sampling at temperature 1 on every window makes any
+    leftover state show: without the reseeding the two readings differ."""
+    from sentiment.transcribers.whisper import WhisperTranscriber
+
+    rows = real_recordings()
+    first, other = load_audio(rows[0][0]), load_audio(rows[1][0])
+    sampling = WhisperTranscriber(threads=2, temperature=[1.0], beam_size=1)
+    texts = [t.text for t in sampling.transcribe([first, other, other, first])]
+    assert texts[0] == texts[3] and texts[1] == texts[2]
+    assert sampling.model.model.sampled  # it did sample (the last clip)

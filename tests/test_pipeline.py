@@ -11,9 +11,9 @@ from sentiment.text.head import HeadInfo, SentimentHead, save_head
 from sentiment.labels import LABELS
 from sentiment.pipeline import SentimentPipeline, load_pipeline
 from sentiment.stacks import resolve_stack
-from sentiment.segments import Span, join_sentences
+from sentiment.segments import join_sentences
 from sentiment.summary import summarize
-from sentiment.transcribers import Phrase, Transcript, Word
+from sentiment.transcribers import Span, Transcript, Word
 from sentiment.transcribers.ctc import CTCTranscriber
 
 
@@ -97,7 +97,7 @@ def test_long_recordings_get_segments_and_a_word_weighted_overall(pipe):
 
 
 def test_whisper_phrases_are_the_segments(pipe):
-    phrases = [Phrase("I love it.", 0.0, 2.4), Phrase("This was bad, okay?", 3.1, 9.8), Phrase("Fine.", 20.0, 21.0)]
+    phrases = [Span(0.0, 2.4, "I love it."), Span(3.1, 9.8, "This was bad, okay?"), Span(20.0, 21.0, "Fine.")]
     result = label(pipe, Transcript(" ".join(p.text for p in phrases), phrases=phrases), 21.5)
     assert [(s.start, s.end, s.text) for s in result.segments] == [(p.start, p.end, p.text) for p in phrases]
     probs = pipe.classify([p.text for p in phrases])

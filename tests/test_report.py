@@ -11,9 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import srt
 import soundfile as sf
-from training.evaluate import word_error_rate
 from conftest import ROOT
 
 from scripts import real_voices
@@ -120,15 +118,10 @@ def test_the_analyse_tabs_downloads_are_the_files_the_cli_writes(offline_pipe, c
         assert main([*args, "--stack", "offline", "--head", HEAD, "--device", "cpu"]) == 0
     mine = {k: (tmp_path / f"cli.{k}").read_text() for k in tab}
     theirs = {k: Path(p).read_text() for k, p in tab.items()}
-    # The call is transcribed twice (the tab, then the CLI); Whisper's fallback samples from CTranslate2's
-    # per-thread generators, seeded once per thread, so a second run may word a phrase otherwise: the
-    # files are compared as the same writer's output of nearly the same words.
+    assert mine["srt"] == theirs["srt"] and mine["vtt"] == theirs["vtt"] and mine["html"] == theirs["html"]
     a, b = json.loads(mine["json"]), json.loads(theirs["json"])
-    assert set(a) == set(b) and a["models"] == b["models"]
-    assert word_error_rate([a["transcript"]], [b["transcript"]]) <= 0.15
-    for k in ("srt", "vtt", "html"):
-        assert mine[k].split("\n", 1)[0] == theirs[k].split("\n", 1)[0]  # the same format and heading
-    cues = [" ".join(c.content for c in srt.parse(text)) for text in (mine["srt"], theirs["srt"])]
-    assert word_error_rate([cues[0]], [cues[1]]) <= 0.15
-    rows = [list(csv.DictReader(io.StringIO(mine["csv"]))), list(csv.DictReader(io.StringIO(theirs["csv"])))]
-    assert len(rows[0]) == len(rows[1]) == 1 and set(rows[0][0]) == set(rows[1][0])
+    for row in (a, b):
+        row.pop("timings"), row.pop("path")  # seconds measured anew; the CLI's path as given, the tab's file name
+    assert a == b
+    assert [r["segments"] for r in csv.DictReader(io.StringIO(mine["csv"]))] == \
+        [r["segments"] for r in csv.DictReader(io.StringIO(theirs["csv"]))]

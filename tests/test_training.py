@@ -19,7 +19,7 @@ from sentiment.labels import LABELS
 from training import data, features, run
 from training.evaluate import audio_source, scores
 from training.train import TrainConfig, class_weights, train_head
-from training.metrics import read_metrics
+from sentiment.evaluation import read_metrics
 
 SLUE_COLUMNS = ["id", "normalized_text", "speaker_id", "split", "sentiment", "start_second", "end_second"]
 WORDS = {"Negative": "i hate this it was bad awful", "Neutral": "it is a movie the day",

@@ -78,7 +78,7 @@ def main(argv=None) -> dict:
 
     from . import data as datasets
     from .features import features
-    from .metrics import read_metrics
+    from sentiment.evaluation import read_metrics
     from .plots import plot_reliability
     from .paths import ROOT
 

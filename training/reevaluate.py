@@ -25,7 +25,7 @@ from sentiment.stacks import HEADS_DIR
 from sentiment.text.head import save_head
 
 from . import data as datasets
-from .metrics import read_metrics
+from sentiment.evaluation import read_metrics
 from .run import REGENERATED, _display, evaluate_speech
 from .paths import ROOT
 

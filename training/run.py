@@ -40,7 +40,7 @@ from .calibrate import calibrate
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args, describe, finetune
-from .metrics import Metrics
+from sentiment.evaluation import Metrics
 from .paths import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
 from .train import TrainConfig, best_epoch, soft_targets, train_head

@@ -36,7 +36,7 @@ from .calibrate import calibrate
 from .evaluate import scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args
-from .metrics import read_metrics
+from sentiment.evaluation import read_metrics
 from .plots import plot_transfer
 from .paths import ROOT
 from .train import TrainConfig, soft_targets, train_head

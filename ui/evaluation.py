@@ -1,4 +1,4 @@
-"""The Evaluation tab: what training wrote for the stack (training/metrics.py, the one definition of that
+"""The Evaluation tab: what training wrote for the stack (sentiment/evaluation.py, the one definition of that
 file), as tables and plots."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from sentiment.labels import LABELS
-from training.metrics import PLOTS, read_metrics
+from sentiment.evaluation import PLOTS, read_metrics
 
 
 def evaluation_view(stack: str, assets: Path, head: str = "") -> tuple[str, list[list], list[list], list[str]]:

@@ -178,7 +178,7 @@ def punctuation(count: int, seed: int) -> None:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from sentiment.transcribers.transcript import Transcript
-    from sentiment.transcribers.whisper import _timed, tighten
+    from sentiment.transcribers.word_times import tighten, timed
     pipe = load_pipeline("offline")
     model, decoding = pipe.transcriber.model, pipe.transcriber.decoding
     data = [conversation(**spec) for spec in plan(count, seed)]
@@ -195,7 +195,7 @@ def punctuation(count: int, seed: int) -> None:
 
     def whisper(wave, **options):
         segments, _ = model.transcribe(wave, **{**decoding, "vad_filter": True, **options})
-        phrases, words = _timed(segments, 0.0)
+        phrases, words = timed(segments, 0.0)
         return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases)
 
     ways = {"as the pipeline runs": lambda w: pipe.transcribe([w])[0],

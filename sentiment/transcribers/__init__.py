@@ -7,7 +7,7 @@ import importlib
 
 from sentiment.registry import TRANSCRIBERS
 from sentiment.runtime.plan import Runtime
-from sentiment.transcribers.transcript import Phrase, Transcriber, Transcript, Word  # noqa: F401  (re-exported)
+from sentiment.transcribers.transcript import Span, Transcriber, Transcript, Word  # noqa: F401  (re-exported)
 
 
 def transcriber_class(kind: str) -> type:

@@ -18,18 +18,25 @@ class Word:
 
 
 @dataclass(frozen=True)
-class Phrase:
-    """A transcriber's own timed segment (Whisper's), used as a sentiment segment as it is."""
-    text: str
+class Span:
+    """A stretch of speech and its text: a transcriber's own timed segment (Whisper's), or a sentence of
+    one speaker that the pipeline labels (segments.py)."""
     start: float
     end: float
+    text: str
+    speaker: str | None = None  # S1, S2 ... when the recording was diarized
+    words: tuple[Word, ...] = ()  # the timed words it was made of, where the transcriber timed them
+
+    @property
+    def n_words(self) -> int:
+        return len(self.text.split())
 
 
 @dataclass
 class Transcript:
     text: str
     words: list[Word] = field(default_factory=list)  # every word, timed (CTC; Whisper with word timestamps)
-    phrases: list[Phrase] = field(default_factory=list)  # Whisper's timed segments
+    phrases: list[Span] = field(default_factory=list)  # Whisper's timed segments
     language: str | None = None  # the spoken language a multilingual model heard (ISO 639-1); None: not detected
     language_probability: float | None = None
 

@@ -12,8 +12,8 @@ and with noise at 15 dB SNR (``python -m bench real_voices wer``, ``bench/studie
 - beam search 5 with faster-whisper's temperature fallback (a window whose text repeats itself, compression ratio
   over 2.4, or is improbable is decoded again at 0.2, 0.4 ... 1.0): on base, greedy heard the call at WER 0.198
   and beam search alone looped "I'm sorry" 70 times into the silence after it (WER 1.49); together 0.111 and no
-  word invented after the call, for 27 % more transcription time. The sampling is seeded per clip
-  (``ctranslate2.set_random_seed``), so a clip's transcript is the same every run.
+  word invented after the call, for 27 % more transcription time. The sampling starts from ``SEED`` for
+  every clip (``Reseeded``), so a clip's transcript is the same every run, whatever came before it.
 - no conditioning on the previous window's text: it lets one error repeat through a long recording.
 - segment timestamps kept: Whisper's own timed segments become the sentiment segments of long recordings
   (joined into sentences, ``segments.py``); without them, WER on the real recordings rose from 0.050 to
@@ -44,7 +44,8 @@ from sentiment.runtime import bundled
 from sentiment.runtime.plan import Runtime, plan
 from sentiment.audio import SAMPLE_RATE
 from sentiment.errors import ModelUnavailableError
-from sentiment.transcribers.transcript import Phrase, Transcript, Word
+from sentiment.transcribers.transcript import Transcript
+from sentiment.transcribers.word_times import tighten, timed
 
 DEFAULT_MODEL = bundled.WHISPER_BASE.model_id
 SHORT_NAMES = {"tiny.en": bundled.WHISPER_TINY_EN.model_id, "base": bundled.WHISPER_BASE.model_id}
@@ -61,7 +62,7 @@ MEASURED = {
                                        "wer_synthetic_sentences": 0.098, "pipeline_rtf": 0.048},
 }
 PIECE_SECONDS = 300.0  # longer recordings are transcribed in pieces (memory)
-SEED = 0  # the fallback temperatures sample: seeded per clip
+SEED = 0  # the fallback temperatures sample: every clip from this seed (Reseeded)
 DECODING = dict(language="en", task="transcribe", beam_size=5, temperature=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
                 condition_on_previous_text=False, without_timestamps=False, word_timestamps=True)
 
@@ -85,6 +86,7 @@ class WhisperTranscriber:
             self.model = WhisperModel(path, device=runtime.device_type, device_index=index,
                                       compute_type=runtime.compute_type, cpu_threads=threads or torch.get_num_threads())
             self.model.encode = EncodeOnce(self.model.encode)
+            self.model.model = Reseeded(self.model.model, _loader(path, runtime, index, threads))
         except (OSError, ValueError, RuntimeError) as err:
             where = "the folder" if Path(path).exists() else "the Hub id or size name"
             raise ModelUnavailableError(
@@ -100,12 +102,12 @@ class WhisperTranscriber:
         seconds = wave.size / SAMPLE_RATE
         options = {"vad_filter": seconds > VAD_OVER_SECONDS, **self.decoding,
                    **({"beam_size": beam_size} if beam_size else {})}
+        self.model.model.fresh()
         language, probability = self.language_of(wave)
-        ctranslate2.set_random_seed(SEED)
         phrases, words = [], []
         for a, b in pieces(wave, PIECE_SECONDS):
             segments, _ = self.model.transcribe(wave[a:b], **options)
-            more_phrases, more_words = _timed(segments, offset=a / SAMPLE_RATE)
+            more_phrases, more_words = timed(segments, offset=a / SAMPLE_RATE)
             phrases, words = phrases + more_phrases, words + more_words
         return Transcript(" ".join(p.text for p in phrases), words=tighten(words, wave), phrases=phrases,
                           language=language, language_probability=probability)
@@ -122,6 +124,46 @@ class WhisperTranscriber:
             features = self.model.feature_extractor(wave)[..., :-1]
             language, probability, _ = self.model.detect_language(features=features)
         return language, round(float(probability), 3)
+
+
+def _loader(path: str, runtime: Runtime, index: int, threads: int):
+    """Loads the CTranslate2 model again as faster-whisper did (a size name or Hub id: from its local copy)."""
+    def load():
+        folder = path
+        if not Path(path).is_dir():
+            from faster_whisper.utils import download_model
+            folder = download_model(path, local_files_only=True)
+        return ctranslate2.models.Whisper(folder, device=runtime.device_type, device_index=index,
+                                          compute_type=runtime.compute_type, inter_threads=1,
+                                          intra_threads=threads or torch.get_num_threads())
+    return load
+
+
+class Reseeded:
+    """CTranslate2 samples (the temperature fallback) from a generator made once per worker thread, seeded
+    when it is made: ``ctranslate2.set_random_seed`` reaches only threads not yet sampling, so a clip's
+    transcript depended on the clips transcribed before it (the real call: "Hello. Hello." after one clip,
+    "Hello." after another). After a clip that sampled, the model is loaded again (0.3-0.8 s for base, 2
+    cores): its new worker's generator starts from ``SEED``. A clip that never falls back costs nothing."""
+
+    def __init__(self, model, load):
+        self.model, self.load, self.sampled = model, load, False
+        ctranslate2.set_random_seed(SEED)  # read when a worker first samples
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+    def generate(self, *args, **kwargs):
+        self.sampled |= kwargs.get("sampling_topk", 1) != 1
+        return self.model.generate(*args, **kwargs)
+
+    def fresh(self) -> None:
+        """Ready to sample from ``SEED``: loads again only when the worker's generator may have been used."""
+        if self.sampled:
+            ctranslate2.set_random_seed(SEED)
+            self.model = None  # the old copy goes before the new one comes: one model's memory
+            self.model = self.load()
+            self.sampled = False
 
 
 class EncodeOnce:
@@ -141,25 +183,6 @@ class EncodeOnce:
         return output
 
 
-def _timed(segments, offset: float) -> tuple[list[Phrase], list[Word]]:
-    """faster-whisper's segments → our phrases and words, ``offset`` seconds later. Word pieces without a
-    leading space join the word before ("ill" + "-disposed"), their probabilities multiplied."""
-    segments = [s for s in segments if s.text.strip()]
-    phrases = [Phrase(s.text.strip(), round(s.start + offset, 3), round(s.end + offset, 3)) for s in segments]
-    words: list[Word] = []
-    for segment in segments:
-        first = len(words)
-        for w in segment.words or []:
-            if len(words) > first and not w.word.startswith(" "):  # a word's probability: its pieces' product
-                last = words[-1]
-                words[-1] = Word(last.text + w.word.strip(), last.start, round(w.end + offset, 3),
-                                 round(last.probability * w.probability, 4))
-            elif w.word.strip():
-                words.append(Word(w.word.strip(), round(w.start + offset, 3), round(w.end + offset, 3),
-                                  round(w.probability, 4)))
-    return phrases, words
-
-
 def pieces(wave: np.ndarray, seconds: float = PIECE_SECONDS, search: float = 20.0,
            hop: int = 160) -> list[tuple[int, int]]:
     """[start, end) samples of pieces of at most ``seconds``, each cut at the middle of the quietest 0.3 s
@@ -173,45 +196,6 @@ def pieces(wave: np.ndarray, seconds: float = PIECE_SECONDS, search: float = 20.
         out.append((start, cut))
         start = cut
     return out + [(start, wave.size)]
-
-
-RUN_ON = 0.5  # seconds a word's end may move on, into the sound that continues past it
-
-
-def tighten(words: list[Word], wave: np.ndarray, hop: int = 160, pause: float = 0.2) -> list[Word]:
-    """Whisper's word times, shrunk to the sound: the last word before a pause often runs on over the pause
-    into the next word (0.5 s and more), which would hide the pause and put a sentence's end in it. A word
-    whose time holds a silence of ``pause`` seconds keeps the side of it with more sound; then each word
-    keeps only the stretch from its first to its last loud 10 ms frame (loud: above 35 dB under the
-    recording's loud frames and 10 dB over its quiet ones). And the other way: a word whose sound runs on
-    past its end (Whisper base ends words early) keeps the loud frames that follow, up to ``RUN_ON``.
-    A word with no loud frame is kept as it is."""
-    if not words or wave.size < hop:
-        return words
-    level = 10 * np.log10(np.mean(wave[: wave.size // hop * hop].reshape(-1, hop) ** 2, axis=1) + 1e-10)
-    loud = level > max(np.percentile(level, 10) + 10, np.percentile(level, 95) - 35)
-    out = []
-    for k, w in enumerate(words):
-        a, b = int(w.start * SAMPLE_RATE / hop), int(np.ceil(w.end * SAMPLE_RATE / hop))
-        frames = np.flatnonzero(loud[a:b])
-        end = w.end
-        if frames.size:
-            gaps = np.diff(frames)
-            cut = int(np.argmax(gaps)) if gaps.size else -1
-            if cut >= 0 and gaps[cut] * hop / SAMPLE_RATE >= pause:  # a silence inside: keep the louder side
-                frames = frames[:cut + 1] if cut + 1 >= frames.size - cut - 1 else frames[cut + 1:]
-            a, b = a + frames[0], a + frames[-1] + 1
-            # Whisper base ends a word before its sound does (by 0.3 s at a sentence's end, median): a word
-            # whose sound goes on past its end keeps it, up to RUN_ON seconds and never into the next word.
-            limit = min(loud.size, b + int(RUN_ON * SAMPLE_RATE / hop),
-                        int(words[k + 1].start * SAMPLE_RATE / hop) if k + 1 < len(words) else loud.size)
-            if b >= int(w.end * SAMPLE_RATE / hop) - 1:
-                while b < limit and loud[b]:
-                    b += 1
-                end = max(w.end, b * hop / SAMPLE_RATE)
-        out.append(Word(w.text, round(max(w.start, a * hop / SAMPLE_RATE), 3),
-                        round(min(end, b * hop / SAMPLE_RATE), 3), w.probability))
-    return out
 
 
 def resolve_model(model: str | None) -> tuple[str, str]:

@@ -1,5 +1,5 @@
 """The evaluation file, ``assets/<stack>/metrics.json``: one definition, which training writes and the app's
-Evaluation tab reads. Plain dataclasses and json only (the app imports it without the training extras)."""
+Evaluation tab reads (through the package: the app needs nothing of training/). Plain dataclasses and json."""
 
 from __future__ import annotations
 
