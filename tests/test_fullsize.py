@@ -54,11 +54,11 @@ def test_bert_base_tokenises_real_text_with_its_real_vocabulary(full_bert):
 
 
 def transcribe_minutes(model: str) -> dict:
-    """In a fresh process: transcribe 2 and then 6 minutes, with the peak RSS after each."""
+    """In a fresh process: transcribe 1 and then 3 minutes, with the peak RSS after each."""
     transcriber = CTCTranscriber(model)
     rng = np.random.default_rng(0)
     report = {}
-    for minutes in (2, 6):
+    for minutes in (1, 3):
         wave = (0.1 * rng.standard_normal(minutes * 60 * 16000)).astype(np.float32)
         ids = transcriber.frame_ids([wave])[0]
         report[str(minutes)] = {"peak_mb": peak_rss_mb(), "frames": len(ids),
@@ -68,10 +68,10 @@ def transcribe_minutes(model: str) -> dict:
 
 
 def test_long_recordings_transcribe_in_flat_memory(full_ctc):
-    """Peak RSS after 6 minutes is within 150 MB of the peak after 2 minutes (the 6-minute wave itself is
-    23 MB); without chunking, attention over 18,000 frames would need over 10 GB. (bench/speed/long_memory.py
-    measures 10 and 60 minutes.)"""
+    """Peak RSS after 3 minutes is within 150 MB of the peak after 1 minute (the 3-minute wave itself is
+    12 MB); without chunking, attention over 9,000 frames would need about 4 GB (12 heads x 9,000² floats).
+    (bench/speed/long_memory.py measures 10 and 60 minutes.)"""
     report, _ = in_child(transcribe_minutes, str(full_ctc))
     for r in report.values():
         assert r["frames"] == r["expected_frames"]
-    assert report["6"]["peak_mb"] - report["2"]["peak_mb"] < 150, report
+    assert report["3"]["peak_mb"] - report["1"]["peak_mb"] < 150, report

@@ -17,6 +17,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from sentiment.evaluation import read_metrics
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
 from sentiment.pipeline import load_pipeline
@@ -25,7 +26,6 @@ from sentiment.stacks import HEADS_DIR
 from sentiment.text.head import save_head
 
 from . import data as datasets
-from sentiment.evaluation import read_metrics
 from .run import REGENERATED, _display, evaluate_speech
 from .paths import ROOT
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from sentiment.text.encoder import TextEncoder
+from sentiment.evaluation import Metrics
 from sentiment.errors import run_command
 from sentiment.logs import setup_logging
 from sentiment.text.adapter import weights_sha256
@@ -40,7 +41,6 @@ from .calibrate import calibrate
 from .evaluate import evaluate_pipeline, majority_baseline, scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args, describe, finetune
-from sentiment.evaluation import Metrics
 from .paths import ROOT
 from .plots import plot_confusion, plot_history, plot_reliability
 from .train import TrainConfig, best_epoch, soft_targets, train_head

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import torch
 
+from sentiment.evaluation import read_metrics
 from sentiment.labels import label_id
 from sentiment.registry import STACK_DEFAULTS, TRAINABLE_STACKS
 from sentiment.stacks import resolve_stack
@@ -36,7 +37,6 @@ from .calibrate import calibrate
 from .evaluate import scores
 from .features import features
 from .finetune import METHODS, add_arguments, config_from_args
-from sentiment.evaluation import read_metrics
 from .plots import plot_transfer
 from .paths import ROOT
 from .train import TrainConfig, soft_targets, train_head
