@@ -13,9 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 from sentiment.errors import message
 from sentiment.labels import LABELS, label_of
-from sentiment.transcribers.transcript import Span
 from sentiment.summary import Speaker, Summary
-from sentiment.transcribers.transcript import Word
+from sentiment.transcribers.transcript import Span, Word
 
 
 @dataclass

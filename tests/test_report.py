@@ -113,9 +113,11 @@ def test_the_analyse_tabs_downloads_are_the_files_the_cli_writes(offline_pipe, c
     assert sorted(tab) == ["csv", "html", "json", "srt", "vtt"]
     monkeypatch.chdir(tmp_path)
     models = ["--stack", "offline", "--head", HEAD, "--device", "cpu"]
-    assert main(["predict", str(call_file), "-o", "cli/", "--format", "json,srt,vtt,html", *models]) == 0
-    assert main(["predict", str(call_file), "-o", "cli.csv", *models]) == 0  # two runs: a folder has no CSV
-    mine = {k: (tmp_path / ("cli.csv" if k == "csv" else f"cli/{call_file.stem}.{k}")).read_text() for k in tab}
+    assert main(["predict", str(call_file), "-o", "cli/", "--format", "json,srt,vtt", *models]) == 0
+    assert main(["predict", str(call_file), "-o", "cli.csv", *models]) == 0  # a folder has no CSV
+    assert main(["report", str(call_file), "-o", "cli.html", *models]) == 0
+    mine = {k: (tmp_path / (f"cli.{k}" if k in ("csv", "html") else f"cli/{call_file.stem}.{k}")).read_text()
+            for k in tab}
     theirs = {k: Path(p).read_text() for k, p in tab.items()}
     assert mine["srt"] == theirs["srt"] and mine["vtt"] == theirs["vtt"] and mine["html"] == theirs["html"]
     a, b = json.loads(mine["json"]), json.loads(theirs["json"])

@@ -82,9 +82,10 @@ class WhisperTranscriber:
         self.runtime = runtime = runtime or plan("whisper", self.name, device=device, precision=precision)
         index = int(runtime.device.split(":")[1]) if ":" in runtime.device else 0
         self.decoding = {**DECODING, **decoding}
+        threads = threads or torch.get_num_threads()
         try:
             self.model = WhisperModel(path, device=runtime.device_type, device_index=index,
-                                      compute_type=runtime.compute_type, cpu_threads=threads or torch.get_num_threads())
+                                      compute_type=runtime.compute_type, cpu_threads=threads)
             self.model.encode = EncodeOnce(self.model.encode)
             self.model.model = Reseeded(self.model.model, _loader(path, runtime, index, threads))
         except (OSError, ValueError, RuntimeError) as err:
@@ -127,15 +128,15 @@ class WhisperTranscriber:
 
 
 def _loader(path: str, runtime: Runtime, index: int, threads: int):
-    """Loads the CTranslate2 model again as faster-whisper did (a size name or Hub id: from its local copy)."""
+    """Loads the CTranslate2 model again as faster-whisper did, on ``threads`` threads (a size name or Hub
+    id: from its local copy)."""
     def load():
         folder = path
         if not Path(path).is_dir():
             from faster_whisper.utils import download_model
             folder = download_model(path, local_files_only=True)
         return ctranslate2.models.Whisper(folder, device=runtime.device_type, device_index=index,
-                                          compute_type=runtime.compute_type, inter_threads=1,
-                                          intra_threads=threads or torch.get_num_threads())
+                                          compute_type=runtime.compute_type, inter_threads=1, intra_threads=threads)
     return load
 
 
