@@ -14,6 +14,7 @@ get right). The flite set's figure is ``python -m bench speakers tune --seed 7``
 from __future__ import annotations
 
 import argparse
+import json
 import warnings
 
 
@@ -180,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--beam", type=int, help="wer: beam size instead of the product's (5)")
     p.add_argument("--no-fallback", action="store_true", help="wer: one temperature, no fallback (the product "
                    "falls back to 0.2 ... 1.0 where a window repeats itself or is improbable)")
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="wer: more faster-whisper "
+                   "options, e.g. vad_filter=true log_prob_threshold=null (values read as JSON)")
     p.add_argument("--count", type=int, default=12, help="assembled conversations (default 12)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, nargs="+", default=[None], help="clustering thresholds to try")
@@ -191,6 +194,9 @@ def main(argv: list[str] | None = None) -> None:
         options = {"beam_size": args.beam} if args.beam else {}
         if args.no_fallback:
             options["temperature"] = 0.0
+        for item in args.set:
+            key, _, value = item.partition("=")
+            options[key] = json.loads(value)
         wer(args.models, args.tts, options)
     elif args.what == "enrol":
         enrol(args.count, args.seed, args.match, args.sure, args.verbose)
