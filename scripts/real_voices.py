@@ -147,6 +147,11 @@ def call_transcript() -> list[Turn]:
     return [Turn(float(r[3]), float(r[4]), r[2], r[5]) for r in rows]
 
 
+def call_text() -> str:
+    """What was said in the call, in order: the reference a transcript of it is scored against."""
+    return " ".join(t.text for t in call_transcript())
+
+
 def meetings() -> list[Recording]:
     """The 14 AMI clips, each as recorded with its reference turns."""
     data = pyannote_folder() / "tests" / "data"

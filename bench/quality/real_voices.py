@@ -139,7 +139,7 @@ def wer(models: list[str], tts: int, options: dict) -> None:
     from testkit import SHARED
 
     c = real_voices.call()
-    call_text = " ".join(t.text for t in real_voices.call_transcript())
+    call_text = real_voices.call_text()
     rng = np.random.default_rng(0)
     tail = int(30 * real_voices.SAMPLE_RATE)
     silent = np.r_[c.wave, np.zeros(tail, np.float32)]

@@ -14,9 +14,9 @@ and with noise at 15 dB SNR (``python -m bench real_voices wer``, ``bench/studie
   faster-whisper's 2.4: a dense 30 s window of real conversation, which says "New Jersey" three times, has 2.7
   (the call's first window); the decode that invented text after the call's end had 23.6. At 2.4 that window went
   to the sampler and the call came out at WER 0.19 to 0.27 by seed (0.247 at ``SEED``); at 3.0 it keeps its beam
-  search, 0.160. No fallback at all gives the same figures on these sets; the guard stays for loops. Where a
-  window does sample, it starts from ``SEED`` for every clip (``Reseeded``), so a clip's transcript is the same
-  every run, whatever came before it.
+  search, 0.160. No fallback at all gives the same figures on the call, LibriVox and 120 sentences; the guard
+  stays for loops. Where a window does sample, it starts from ``SEED`` for every clip (``Reseeded``), so a clip's
+  transcript is the same every run, whatever came before it.
 - no conditioning on the previous window's text: it lets one error repeat through a long recording.
 - segment timestamps kept: Whisper's own timed segments become the sentiment segments of long recordings
   (joined into sentences, ``segments.py``); without them, WER on the real recordings rose from 0.050 to
